@@ -1,0 +1,323 @@
+package mlp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/golecture/regularization/pkg/backend"
+)
+
+// Layer is one dense layer's weights: Kernel is In x Out in row-major order, Bias has Out entries.
+type Layer struct {
+	In, Out int
+	Kernel  []float32
+	Bias    []float32
+}
+
+// History holds one entry per epoch: the training loss of that step (before its update, as Keras reports it)
+// and the validation loss after it.
+type History struct {
+	Loss, ValLoss []float64
+}
+
+// Model is a fitted (or freshly initialized) network. Its weights live on the host, so a Model can be saved
+// in the fit cache and used on any backend.
+type Model struct {
+	Hidden  []int
+	Layers  []Layer
+	History *History // nil unless the fit asked for it.
+
+	DropoutRate float64
+	DropoutMode DropoutMode
+
+	Backend  string        // Backend that trained it.
+	FitTime  time.Duration // Wall time of the training (of the original fit, for a cached model).
+	Epochs   int
+	FromDisk bool // Loaded from the fit cache rather than trained in this process.
+
+	predictOnce sync.Once
+	predictExec *model.Exec
+	predictErr  error
+}
+
+func layerName(i int) string { return fmt.Sprintf("dense_%d", i) }
+
+// initLayers draws the initial weights: every kernel and bias from N(0, sd²) with its own seed.
+func initLayers(hidden []int, seeds Seeds, sd float64) []Layer {
+	widths := append([]int{1}, hidden...)
+	widths = append(widths, 1)
+	layers := make([]Layer, len(widths)-1)
+	for i := range layers {
+		in, out := widths[i], widths[i+1]
+		layers[i] = Layer{In: in, Out: out,
+			Kernel: normals(seeds.Kernel[i], in*out, sd),
+			Bias:   normals(seeds.Bias[i], out, sd)}
+	}
+	return layers
+}
+
+func normals(seed int64, n int, sd float64) []float32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x1234abcd5678ef90))
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(sd * rng.NormFloat64())
+	}
+	return out
+}
+
+// Initial returns the network as it is before training: the starting point of [Config.Fit].
+func (c *Config) Initial() (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &Model{
+		Hidden:      c.Hidden(),
+		Layers:      initLayers(c.hidden, c.resolvedSeeds(), c.initSD),
+		DropoutRate: c.dropout,
+		DropoutMode: c.dropoutMode,
+		Backend:     backend.Name(),
+	}, nil
+}
+
+// layerVars are the GoMLX variables holding one layer's weights in a Store.
+type layerVars struct {
+	kernel, bias *model.Variable
+}
+
+// newStore puts the layers' weights into a fresh GoMLX Store, one scope per layer ("dense_0/kernel", ...).
+func newStore(layers []Layer) (*model.Store, []layerVars, error) {
+	store := model.NewStore()
+	vars := make([]layerVars, len(layers))
+	for i, l := range layers {
+		scope := store.RootScope().In("%s", layerName(i))
+		k, err := scope.CreateVariable("kernel", tensors.FromFlatDataAndDimensions(l.Kernel, l.In, l.Out))
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := scope.CreateVariable("bias", tensors.FromFlatDataAndDimensions(l.Bias, l.Out))
+		if err != nil {
+			return nil, nil, err
+		}
+		vars[i] = layerVars{kernel: k, bias: b}
+	}
+	return store, vars, nil
+}
+
+// dropout configures the dropout applied after each hidden layer in a graph.
+type dropout struct {
+	rate float64
+	mode DropoutMode
+	// mask returns a 0/1 keep mask of the given node's shape; nil outside training.
+	mask func(like *graph.Node) *graph.Node
+}
+
+// forward builds the network's output for inputs x ([n, 1]). With training set (d.mask non-nil) the dropout
+// masks are applied; otherwise prediction-time scaling is.
+func forward(x *graph.Node, vars []layerVars, d dropout) *graph.Node {
+	g := x.Graph()
+	h := x
+	for i, lv := range vars {
+		h = graph.Add(graph.MatMul(h, lv.kernel.NodeValue(g)), graph.InsertAxes(lv.bias.NodeValue(g), 0))
+		if i == len(vars)-1 {
+			break
+		}
+		h = graph.Max(h, graph.ZerosLike(h)) // ReLU
+		if d.rate > 0 {
+			switch {
+			case d.mask != nil && d.mode == Inverted:
+				h = graph.MulScalar(graph.Mul(h, d.mask(h)), 1/(1-d.rate))
+			case d.mask != nil:
+				h = graph.Mul(h, d.mask(h))
+			case d.mode == ScaleAtPredict:
+				h = graph.MulScalar(h, 1-d.rate)
+			}
+		}
+	}
+	return h
+}
+
+// mse builds the mean squared error between predictions [n, 1] and targets [n, 1].
+func mse(pred, y *graph.Node) *graph.Node {
+	return graph.ReduceAllMean(graph.Square(graph.Sub(pred, y)))
+}
+
+// call runs an Exec, turning panics raised while building or running the graph into errors.
+func call(e *model.Exec, args ...any) (out []*tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("GoMLX: %v", r)
+		}
+	}()
+	return e.Call(args...)
+}
+
+func (m *Model) predictor() (*model.Exec, error) {
+	m.predictOnce.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				m.predictErr = fmt.Errorf("GoMLX: %v", r)
+			}
+		}()
+		var b compute.Backend
+		b, m.predictErr = backend.Get()
+		if m.predictErr != nil {
+			return
+		}
+		var store *model.Store
+		var vars []layerVars
+		store, vars, m.predictErr = newStore(m.Layers)
+		if m.predictErr != nil {
+			return
+		}
+		d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
+		m.predictExec, m.predictErr = model.NewExec(b, store, func(_ *model.Scope, x *graph.Node) *graph.Node {
+			return forward(x, vars, d)
+		})
+	})
+	return m.predictExec, m.predictErr
+}
+
+// Predict returns the network's output for each input.
+func (m *Model) Predict(xs []float32) ([]float32, error) {
+	if err := checkInputs("inputs", xs); err != nil {
+		return nil, err
+	}
+	e, err := m.predictor()
+	if err != nil {
+		return nil, err
+	}
+	out, err := call(e, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](out[0])
+}
+
+// Predict64 is Predict for float64 inputs and outputs, as plotting grids use.
+func (m *Model) Predict64(xs []float64) ([]float64, error) {
+	x32 := make([]float32, len(xs))
+	for i, x := range xs {
+		x32[i] = float32(x)
+	}
+	p, err := m.Predict(x32)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(p))
+	for i, v := range p {
+		out[i] = float64(v)
+	}
+	return out, nil
+}
+
+// Evaluate returns the mean squared error of the model on (xs, ys).
+func (m *Model) Evaluate(xs, ys []float32) (float64, error) {
+	if err := checkPairs(xs, ys); err != nil {
+		return 0, err
+	}
+	p, err := m.Predict(xs)
+	if err != nil {
+		return 0, err
+	}
+	return MSE(p, ys), nil
+}
+
+// MSE is the mean squared error between predictions and targets, accumulated in float64.
+func MSE(pred, ys []float32) float64 {
+	var s float64
+	for i := range pred {
+		d := float64(pred[i]) - float64(ys[i])
+		s += d * d
+	}
+	return s / float64(len(pred))
+}
+
+func checkInputs(what string, xs []float32) error {
+	if len(xs) == 0 {
+		return fmt.Errorf("%s are empty: need at least one value", what)
+	}
+	for i, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("%s[%d] = %v: every value must be finite (no NaN or Inf)", what, i, x)
+		}
+	}
+	return nil
+}
+
+func checkPairs(xs, ys []float32) error {
+	if len(xs) != len(ys) {
+		return fmt.Errorf("inputs have %d values but targets have %d: need one target per input", len(xs), len(ys))
+	}
+	if err := checkInputs("inputs", xs); err != nil {
+		return err
+	}
+	return checkInputs("targets", ys)
+}
+
+// NumParams returns the number of weights in layer i (kernel and bias).
+func (l Layer) NumParams() int { return l.In*l.Out + l.Out }
+
+// Variable names a weight tensor and its shape.
+type Variable struct {
+	Name  string
+	Shape []int
+}
+
+func (v Variable) String() string {
+	return fmt.Sprintf("%s shape=%v", v.Name, v.Shape)
+}
+
+// Kernels lists the weight (kernel) variables of every layer, as the lecture's weight_tensors list does.
+func (m *Model) Kernels() []Variable {
+	out := make([]Variable, len(m.Layers))
+	for i, l := range m.Layers {
+		out[i] = Variable{Name: layerName(i) + "/kernel", Shape: []int{l.In, l.Out}}
+	}
+	return out
+}
+
+// Summary is a Keras-style table of layers, output shapes and parameter counts.
+func (m *Model) Summary() string {
+	var sb strings.Builder
+	rule := strings.Repeat("_", 62) + "\n"
+	fmt.Fprintf(&sb, "Model: \"mlp_%s\"\n%s", architecture(m.Hidden), rule)
+	fmt.Fprintf(&sb, "%-30s %-18s %12s\n%s", "Layer (type)", "Output Shape", "Param #", strings.Repeat("=", 62)+"\n")
+	total := 0
+	for i, l := range m.Layers {
+		n := l.NumParams()
+		total += n
+		fmt.Fprintf(&sb, "%-30s %-18s %12s\n", layerName(i)+" (Dense)", fmt.Sprintf("(None, %d)", l.Out), commas(n))
+		if m.DropoutRate > 0 && i < len(m.Layers)-1 {
+			fmt.Fprintf(&sb, "%-30s %-18s %12s\n", fmt.Sprintf("dropout_%d (Dropout)", i), fmt.Sprintf("(None, %d)", l.Out), "0")
+		}
+	}
+	fmt.Fprintf(&sb, "%s", strings.Repeat("=", 62)+"\n")
+	fmt.Fprintf(&sb, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n%s", commas(total), commas(total), rule)
+	return sb.String()
+}
+
+// NumParams returns the total number of weights.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, l := range m.Layers {
+		n += l.NumParams()
+	}
+	return n
+}
+
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

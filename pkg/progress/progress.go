@@ -1,0 +1,132 @@
+// Package progress shows how far a long fit has come: epoch, loss, rate and time left.
+//
+// In a GoNB notebook it is one HTML line updated in place; in a terminal, a bar redrawn on standard error;
+// elsewhere (pipes, CI logs) and when $LECTURE_PROGRESS is "off", nothing. A bar stays silent for its first
+// two seconds, so quick fits and cache hits print nothing at all.
+//
+// Example:
+//
+//	bar := progress.New("fit 5x512", 1000)
+//	for epoch := 1; epoch <= 1000; epoch++ {
+//		loss := step()
+//		bar.Update(epoch, loss)
+//	}
+//	bar.Done()
+package progress
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"golang.org/x/term"
+)
+
+// EnvVar turns progress display off when set to "off".
+const EnvVar = "LECTURE_PROGRESS"
+
+// Delay is how long a bar waits before it first shows; Interval is the least time between two redraws.
+var (
+	Delay    = 2 * time.Second
+	Interval = 250 * time.Millisecond
+)
+
+type mode int
+
+const (
+	off mode = iota
+	notebook
+	terminal
+)
+
+// Bar reports the progress of one loop of known length. The zero value is not usable; call [New].
+type Bar struct {
+	label      string
+	total      int
+	mode       mode
+	out        io.Writer
+	start      time.Time
+	lastDraw   time.Time
+	htmlID     string
+	shown      bool
+	done, last int
+	loss       float64
+}
+
+// New returns a bar for a loop of total steps, in the mode that suits where the program runs.
+func New(label string, total int) *Bar {
+	b := &Bar{label: label, total: total, start: time.Now(), out: os.Stderr}
+	switch {
+	case strings.EqualFold(os.Getenv(EnvVar), "off"):
+		b.mode = off
+	case gonbui.IsNotebook:
+		b.mode = notebook
+		b.htmlID = "progress-" + gonbui.UniqueId()
+	case term.IsTerminal(int(os.Stderr.Fd())):
+		b.mode = terminal
+	}
+	return b
+}
+
+// Update records that done steps are finished and the latest loss; it redraws when due.
+func (b *Bar) Update(done int, loss float64) {
+	if b == nil || b.mode == off {
+		return
+	}
+	b.done, b.loss = done, loss
+	now := time.Now()
+	if now.Sub(b.start) < Delay || now.Sub(b.lastDraw) < Interval {
+		return
+	}
+	b.lastDraw = now
+	b.draw(now, false)
+}
+
+// Done draws the final state, if the bar was ever shown, and ends the line.
+func (b *Bar) Done() {
+	if b == nil || b.mode == off || !b.shown {
+		return
+	}
+	b.draw(time.Now(), true)
+	if b.mode == terminal {
+		fmt.Fprintln(b.out)
+	}
+}
+
+// Line is the text of the bar: label, step, loss, rate and the estimated time left (or the total time when
+// finished).
+func (b *Bar) Line(now time.Time, finished bool) string {
+	elapsed := now.Sub(b.start)
+	rate := float64(b.done) / elapsed.Seconds()
+	tail := ""
+	if finished {
+		tail = fmt.Sprintf("done in %s", elapsed.Round(100*time.Millisecond))
+	} else if rate > 0 {
+		left := time.Duration(float64(b.total-b.done) / rate * float64(time.Second))
+		tail = fmt.Sprintf("%s left", left.Round(time.Second))
+	}
+	return fmt.Sprintf("%s: epoch %d/%d  loss %.5f  %.0f epochs/s  %s", b.label, b.done, b.total, b.loss, rate, tail)
+}
+
+func (b *Bar) draw(now time.Time, finished bool) {
+	line := b.Line(now, finished)
+	frac := 0.0
+	if b.total > 0 {
+		frac = float64(b.done) / float64(b.total)
+	}
+	switch b.mode {
+	case notebook:
+		h := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%.3f" max="1" style="width:12em"></progress> %s</div>`,
+			frac, html.EscapeString(line))
+		gonbui.UpdateHTML(b.htmlID, h) // The first update of an id creates its output area.
+	case terminal:
+		const width = 24
+		n := int(frac * width)
+		fmt.Fprintf(b.out, "\r[%s%s] %s\x1b[K", strings.Repeat("#", n), strings.Repeat(".", width-n), line)
+	}
+	b.shown = true
+}
