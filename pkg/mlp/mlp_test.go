@@ -339,3 +339,34 @@ func TestBernoulliMask(t *testing.T) {
 		t.Errorf("%d ones in 10,000 draws at p=0.5", ones)
 	}
 }
+
+func TestHiddenActivations(t *testing.T) {
+	m, err := New(4, 3).Initial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []float32{-2, 0, 2}
+	acts, err := m.HiddenActivations(xs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Recompute layer 1 on the host.
+	for i, x := range xs {
+		h0 := make([]float64, 4)
+		for j := range h0 {
+			h0[j] = math.Max(0, float64(x)*float64(m.Layers[0].Kernel[j])+float64(m.Layers[0].Bias[j]))
+		}
+		for k := range 3 {
+			v := float64(m.Layers[1].Bias[k])
+			for j := range h0 {
+				v += h0[j] * float64(m.Layers[1].Kernel[j*3+k])
+			}
+			if want := math.Max(0, v); math.Abs(float64(acts[i][k])-want) > 1e-6 {
+				t.Errorf("x=%v unit %d: got %v, want %v", x, k, acts[i][k], want)
+			}
+		}
+	}
+	if _, err := m.HiddenActivations(xs, 2); err == nil || !strings.Contains(err.Error(), "hidden layers 0 to 1") {
+		t.Errorf("layer out of range: %v", err)
+	}
+}

@@ -123,11 +123,17 @@ type dropout struct {
 // forward builds the network's output for inputs x ([n, 1]). With training set (d.mask non-nil) the dropout
 // masks are applied; otherwise prediction-time scaling is.
 func forward(x *graph.Node, vars []layerVars, d dropout) *graph.Node {
+	return stack(x, vars, d, true)
+}
+
+// stack applies the layers in vars to x: dense, then ReLU and dropout, except after the last layer when
+// linearOutput is set.
+func stack(x *graph.Node, vars []layerVars, d dropout, linearOutput bool) *graph.Node {
 	g := x.Graph()
 	h := x
 	for i, lv := range vars {
 		h = graph.Add(graph.MatMul(h, lv.kernel.NodeValue(g)), graph.InsertAxes(lv.bias.NodeValue(g), 0))
-		if i == len(vars)-1 {
+		if linearOutput && i == len(vars)-1 {
 			break
 		}
 		h = graph.Max(h, graph.ZerosLike(h)) // ReLU
@@ -200,6 +206,47 @@ func (m *Model) Predict(xs []float32) ([]float32, error) {
 		return nil, err
 	}
 	return tensors.CopyFlatData[float32](out[0])
+}
+
+// HiddenActivations returns the outputs of hidden layer `layer` (0 for the first) for each input, as
+// prediction sees them: out[i][j] is unit j's activation at xs[i]. Plotting them against x shows the pieces
+// the output layer adds up.
+func (m *Model) HiddenActivations(xs []float32, layer int) ([][]float32, error) {
+	if layer < 0 || layer >= len(m.Layers)-1 {
+		return nil, fmt.Errorf("hidden layer %d: the model has hidden layers 0 to %d", layer, len(m.Layers)-2)
+	}
+	if err := checkInputs("inputs", xs); err != nil {
+		return nil, err
+	}
+	b, err := backend.Get()
+	if err != nil {
+		return nil, err
+	}
+	store, vars, err := newStore(m.Layers[:layer+1])
+	if err != nil {
+		return nil, err
+	}
+	d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
+	e, err := model.NewExec(b, store, func(_ *model.Scope, x *graph.Node) *graph.Node {
+		return stack(x, vars, d, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := call(e, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
+	if err != nil {
+		return nil, err
+	}
+	flat, err := tensors.CopyFlatData[float32](out[0])
+	if err != nil {
+		return nil, err
+	}
+	width := m.Layers[layer].Out
+	acts := make([][]float32, len(xs))
+	for i := range acts {
+		acts[i] = flat[i*width : (i+1)*width]
+	}
+	return acts, nil
 }
 
 // Predict64 is Predict for float64 inputs and outputs, as plotting grids use.
