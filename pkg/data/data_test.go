@@ -91,6 +91,3 @@ func TestBadSpec(t *testing.T) {
 		}
 	}
 }
-
-
-

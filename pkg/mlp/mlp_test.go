@@ -127,7 +127,7 @@ func TestDropoutKeepsExpectationInBothModes(t *testing.T) {
 			t.Fatal(err)
 		}
 		const draws = 3000
-		mean, stderr, err := m.meanTrainingOutput(xs, draws, 7)
+		mean, stderr, err := m.MeanTrainingOutput(xs, draws, 7)
 		if err != nil {
 			t.Fatal(err)
 		}

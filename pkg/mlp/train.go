@@ -156,13 +156,7 @@ func newTrainer(c *Config, ds *data.Dataset) (t *trainer, err error) {
 func (t *trainer) buildStep(scope *model.Scope, x, y *graph.Node) *graph.Node {
 	g := x.Graph()
 	c := t.cfg
-	d := dropout{rate: c.dropout, mode: c.dropoutMode}
-	if c.dropout > 0 {
-		d.mask = func(like *graph.Node) *graph.Node {
-			u := scope.RandomUniform(g, like.Shape())
-			return graph.ConvertDType(graph.GreaterOrEqual(u, graph.Scalar(g, like.DType(), c.dropout)), like.DType())
-		}
-	}
+	d := dropout{rate: c.dropout, mode: c.dropoutMode, mask: keepMask(scope, c.dropout)}
 	loss := mse(forward(x, t.vars, d), y)
 
 	var params []*model.Variable

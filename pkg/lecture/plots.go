@@ -1,0 +1,168 @@
+package lecture
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golecture/regularization/pkg/data"
+	"github.com/golecture/regularization/pkg/mlp"
+	"github.com/golecture/regularization/pkg/plots"
+)
+
+// valPointsShown is how many validation points a data plot draws: enough to see the noise, few enough to
+// keep the SVG small.
+const valPointsShown = 600
+
+func show(fig *plots.Figure) {
+	if err := fig.Display(); err != nil {
+		report("plot", err)
+	}
+}
+
+// PlotData draws the true function, the training points and a sample of the validation points.
+func PlotData() {
+	ds := Data()
+	if ds == nil {
+		return
+	}
+	n := min(valPointsShown, len(ds.ValX))
+	fig := plots.New("The lecture's data: 50 training points, 10,000 validation points").XLabel("x").YLabel("y")
+	fig.Points(fmt.Sprintf("validation set (%d of %d shown)", n, len(ds.ValX)),
+		data.Float64s(ds.ValX[:n]), data.Float64s(ds.ValY[:n]), plots.Faint)
+	fig.Line("true function", ds.GridX, ds.GridY)
+	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
+	show(fig)
+}
+
+// PlotFit draws a model's predictions over the true function and the training points, as the lecture's
+// plot_layers did. With hiddenUnits set it also draws, in grey, what each unit of the last hidden layer
+// contributes to the output (its activation times its output weight): the pieces the model adds up.
+func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
+	ds := Data()
+	if m == nil || ds == nil {
+		return
+	}
+	pred, err := m.Predict64(ds.GridX)
+	if err != nil {
+		report("plot", err)
+		return
+	}
+	fig := plots.New(title).XLabel("x").YLabel("y")
+	if hiddenUnits {
+		last := len(m.Layers) - 2
+		acts, err := m.HiddenActivations(ds.GridX32(), last)
+		if err != nil {
+			report("plot", err)
+			return
+		}
+		out := m.Layers[last+1]
+		width := m.Layers[last].Out
+		curves := make([][]float64, 0, width)
+		for j := range width {
+			c := make([]float64, len(acts))
+			active := false
+			for i := range acts {
+				c[i] = float64(acts[i][j] * out.Kernel[j])
+				active = active || c[i] != 0
+			}
+			if active { // Units that are zero everywhere add nothing to see.
+				curves = append(curves, c)
+			}
+		}
+		if len(curves) > 0 {
+			fig.Lines(fmt.Sprintf("last hidden layer's units × output weight (%d of %d active)", len(curves), width),
+				[][]float64{ds.GridX}, curves, plots.Faint)
+		}
+	}
+	fig.Line("true function", ds.GridX, ds.GridY)
+	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
+	fig.Line("model", ds.GridX, pred, plots.Bold)
+	show(fig)
+}
+
+// PlotHistory draws the training and validation loss by epoch of a model fitted WithHistory.
+func PlotHistory(m *mlp.Model, title string) {
+	if m == nil {
+		return
+	}
+	if m.History == nil {
+		report("plot history", fmt.Errorf("this model was fitted without history: add .WithHistory() to its configuration"))
+		return
+	}
+	epochs := make([]float64, len(m.History.Loss))
+	for i := range epochs {
+		epochs[i] = float64(i + 1)
+	}
+	fig := plots.New(title).XLabel("epoch").YLabel("mean squared error (log scale)").LogY()
+	fig.Line("training loss", epochs, m.History.Loss)
+	fig.Line("validation loss", epochs, m.History.ValLoss)
+	if best := argmin(m.History.ValLoss); best >= 0 {
+		fig.Points(fmt.Sprintf("lowest validation loss: epoch %d", best+1),
+			[]float64{epochs[best]}, []float64{m.History.ValLoss[best]})
+	}
+	show(fig)
+}
+
+func argmin(xs []float64) int {
+	best := -1
+	for i, x := range xs {
+		if best < 0 || x < xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// PlotEnsemble draws every member's predictions in grey, their average in bold, the true function and the
+// training points.
+func PlotEnsemble(members []*mlp.Model, title string) {
+	ds := Data()
+	if len(members) == 0 || ds == nil {
+		return
+	}
+	each, mean, err := mlp.AveragePredictions(members, ds.GridX32())
+	if err != nil {
+		report("plot", err)
+		return
+	}
+	curves := make([][]float64, len(each))
+	for i, p := range each {
+		curves[i] = data.Float64s(p)
+	}
+	fig := plots.New(title).XLabel("x").YLabel("y")
+	fig.Lines(fmt.Sprintf("individual models (%d)", len(members)), [][]float64{ds.GridX}, curves, plots.Faint)
+	fig.Line("true function", ds.GridX, ds.GridY)
+	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
+	fig.Line("ensemble (average)", ds.GridX, data.Float64s(mean), plots.Bold)
+	show(fig)
+}
+
+// PlotGradients draws, on a log scale, the largest |gradient| of each layer's kernel from input to output,
+// one line per model, so vanishing gradients show at a glance.
+func PlotGradients(title string, labels []string, grads ...*mlp.Gradients) {
+	if len(labels) != len(grads) {
+		report("plot gradients", fmt.Errorf("%d labels for %d gradient sets: give one label per set", len(labels), len(grads)))
+		return
+	}
+	fig := plots.New(title).XLabel("layer (1 = first hidden layer, last = output)").YLabel("max |∂J/∂w| (log scale)").LogY()
+	drawn := 0
+	for i, g := range grads {
+		if g == nil {
+			continue
+		}
+		mx := g.MaxAbsByLayer()
+		record("first_layer_max_grad/"+labels[i], mx[0])
+		xs, ys := make([]float64, 0, len(mx)), make([]float64, 0, len(mx))
+		for l, v := range mx {
+			if v > 0 && !math.IsInf(v, 0) { // A layer of exactly-zero gradients has no place on a log axis.
+				xs, ys = append(xs, float64(l+1)), append(ys, v)
+			}
+		}
+		fig.Line(labels[i], xs, ys)
+		fig.Points("", xs, ys, plots.Color(i))
+		drawn++
+	}
+	if drawn > 0 {
+		show(fig)
+	}
+}
