@@ -79,7 +79,9 @@ var (
 	once      sync.Once
 	shared    compute.Backend
 	sharedErr error
-	// Quiet suppresses the one-line announcement; tests and benchmarks set it.
+	line      string
+	// Quiet suppresses the announcement Get prints; tests set it, and so does package lecture, which shows
+	// it once in its Setup cell instead of in every cell's output.
 	Quiet bool
 )
 
@@ -91,11 +93,21 @@ func Get() (compute.Backend, error) {
 		if sharedErr != nil {
 			return
 		}
+		line = fmt.Sprintf("backend: %s [%s] — %s", choice.Config, describe(shared), choice.Reason)
 		if !Quiet {
-			fmt.Printf("backend: %s [%s] — %s\n", choice.Config, describe(shared), choice.Reason)
+			fmt.Println(line)
 		}
 	})
 	return shared, sharedErr
+}
+
+// Describe returns the one-line announcement of the shared backend (creating it if needed), or the error
+// that prevented it.
+func Describe() string {
+	if _, err := Get(); err != nil {
+		return "backend: unavailable — " + err.Error()
+	}
+	return line
 }
 
 // Name returns the short name of the shared backend ("go", "xla", ...), or "unavailable".

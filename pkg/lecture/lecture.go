@@ -19,9 +19,57 @@ import (
 	"os"
 	"sync"
 
+	"github.com/golecture/regularization/pkg/backend"
 	"github.com/golecture/regularization/pkg/data"
+	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/mlp"
 )
+
+// GoNB runs every cell as a new program; announcing the backend in each would clutter every output, so
+// the announcement is left to Setup.
+func init() { backend.Quiet = true }
+
+// Setup prints which backend runs and why, and where fits are cached: the first cell of each notebook.
+func Setup() {
+	fmt.Println(backend.Describe())
+	c := fitcache.Default()
+	fmt.Printf("%s (%d fits so far; lecture.ClearCache() empties it)\n", c, c.Len())
+}
+
+// DescribeData prints the sizes of the data set, its noise level and the variance of its targets.
+func DescribeData() {
+	ds := Data()
+	if ds == nil {
+		return
+	}
+	fmt.Printf("%d training points, %d validation points, inputs uniform on [%g, %g], noise sd %g\n",
+		len(ds.TrainX), len(ds.ValX), ds.Spec.Lo, ds.Spec.Hi, ds.Spec.NoiseSD)
+	fmt.Printf("MSE of the true function itself on the validation set (the noise floor): %.4f\n", noiseFloor(ds))
+	fmt.Printf("MSE of predicting a constant (the validation targets' variance): %.4f\n", data.Variance(ds.ValY))
+	record("val_variance", data.Variance(ds.ValY))
+}
+
+func noiseFloor(ds *data.Dataset) float64 {
+	var s float64
+	for i, x := range ds.ValX {
+		d := float64(ds.ValY[i]) - data.TrueFunction(float64(x))
+		s += d * d
+	}
+	return s / float64(len(ds.ValX))
+}
+
+// Initial returns cfg's network before any training, for looking at its gradients at the start.
+func Initial(cfg *mlp.Config) *mlp.Model {
+	if cfg == nil {
+		return nil
+	}
+	m, err := cfg.Initial()
+	if err != nil {
+		report("initial model", err)
+		return nil
+	}
+	return m
+}
 
 // report prints err as one line on standard output (where a notebook shows it next to the cell's output).
 func report(what string, err error) {
@@ -164,6 +212,23 @@ func Gradients(m *mlp.Model) *mlp.Gradients {
 		return nil
 	}
 	return g
+}
+
+// PrintGradients prints the kernel gradients of the first and last few layers in abbreviated form (the
+// middle ones are summarised by a line), like the lecture's printout.
+func PrintGradients(g *mlp.Gradients, first, last int) {
+	if g == nil {
+		return
+	}
+	n := len(g.Kernels)
+	for i, k := range g.Kernels {
+		switch {
+		case i < first || i >= n-last:
+			fmt.Print(k)
+		case i == first:
+			fmt.Printf("... %d layers left out ...\n", n-first-last)
+		}
+	}
 }
 
 // PrintMaxGradients prints the largest kernel gradient of each layer: signed (as numpy's max) and absolute.

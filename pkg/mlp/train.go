@@ -1,6 +1,9 @@
 package mlp
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -94,8 +97,17 @@ func checkDataset(ds *data.Dataset) error {
 func (c *Config) cacheKey(ds *data.Dataset, backendConfig string) string {
 	s := c.resolvedSeeds()
 	return fitcache.Key(codeVersion, "float32", backendConfig, c.hidden, s.Kernel, s.Bias, c.epochs, c.adam,
-		c.initSD, c.dropout, int(c.dropoutMode), c.dropoutSeed, c.history,
-		ds.TrainX, ds.TrainY, ds.ValX, ds.ValY)
+		c.initSD, c.dropout, int(c.dropoutMode), c.dropoutSeed, c.history, dataDigest(ds))
+}
+
+// dataDigest hashes the training and validation values bit for bit.
+func dataDigest(ds *data.Dataset) string {
+	h := sha256.New()
+	for _, xs := range [][]float32{ds.TrainX, ds.TrainY, ds.ValX, ds.ValY} {
+		_ = binary.Write(h, binary.LittleEndian, int64(len(xs)))
+		_ = binary.Write(h, binary.LittleEndian, xs)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // trainer holds one fit in progress: the Store with weights and Adam state, and the compiled step.
