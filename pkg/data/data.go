@@ -44,7 +44,7 @@ func Lecture() Spec {
 
 // String is a compact, stable description of the spec; fit caches use it as part of their key.
 func (s Spec) String() string {
-	return fmt.Sprintf("data.Spec{seed=%d train=%d val=%d noise=%g range=[%g,%g] grid=%d fn=v1}",
+	return fmt.Sprintf("data.Spec{seed=%d train=%d val=%d noise=%g range=[%g,%g] grid=%d fn=v2}",
 		s.Seed, s.NumTrain, s.NumVal, s.NoiseSD, s.Lo, s.Hi, s.GridPoints)
 }
 
@@ -65,10 +65,10 @@ func (s Spec) Validate() error {
 	return nil
 }
 
-// TrueFunction is the noiseless regression target: a bump of height 1.2 at 0 on top of a slow wave and a slight
-// downward trend. On [-2, 2] it stays within about [-0.8, 1.3].
+// TrueFunction is the noiseless regression target: a bump of height 1 at 0 on top of a slow wave and a slight
+// downward trend. On [-2, 2] it stays within about [-0.45, 1.1].
 func TrueFunction(x float64) float64 {
-	return 1.2*math.Exp(-6*x*x) + 0.4*math.Sin(3*x) - 0.2*x
+	return math.Exp(-4*x*x) + 0.3*math.Sin(2*x) - 0.1*x
 }
 
 // Dataset holds one generated problem. Inputs and targets are float32, the dtype the models train in.
