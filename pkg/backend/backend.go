@@ -93,7 +93,7 @@ func Get() (compute.Backend, error) {
 		if sharedErr != nil {
 			return
 		}
-		line = fmt.Sprintf("backend: %s [%s] — %s", choice.Config, describe(shared), choice.Reason)
+		line = fmt.Sprintf("backend: %s — %s", shared.Name(), choice.Reason)
 		if !Quiet {
 			fmt.Println(line)
 		}
@@ -134,10 +134,6 @@ func New(config string) (b compute.Backend, err error) {
 			"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(err), EnvVar)
 	}
 	return b, nil
-}
-
-func describe(b compute.Backend) string {
-	return firstLine(b.Description())
 }
 
 func firstLine(v any) string {
