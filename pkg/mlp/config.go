@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute"
+
+	"github.com/golecture/regularization/pkg/backend"
 	"github.com/golecture/regularization/pkg/fitcache"
 )
 
@@ -84,6 +87,7 @@ type Config struct {
 	history     bool
 	cache       *fitcache.Cache
 	quiet       bool
+	backend     compute.Backend
 }
 
 // DefaultEpochs is the number of full-batch steps a fit takes unless [Config.Epochs] says otherwise.
@@ -145,6 +149,18 @@ func (c *Config) Cache(fc *fitcache.Cache) *Config {
 	}
 	c.cache = fc
 	return c
+}
+
+// Backend runs this fit, and the model it returns, on b instead of the process-wide backend.Get().
+func (c *Config) Backend(b compute.Backend) *Config { c.backend = b; return c }
+
+// compute returns the backend the fit runs on and its name for the cache key.
+func (c *Config) compute() (compute.Backend, string, error) {
+	if c.backend != nil {
+		return c.backend, c.backend.Name() + ":" + c.backend.Description(), nil
+	}
+	b, err := backend.Get()
+	return b, backend.Choose().Config, err
 }
 
 // Quiet turns the progress display off for this fit.

@@ -8,8 +8,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/golecture/regularization/pkg/backend"
 )
 
 // BernoulliMask draws a rows x cols matrix of independent 0/1 values, each 1 with probability p, from a
@@ -44,7 +42,7 @@ func (m *Model) MeanTrainingOutput(xs []float32, draws int, seed int64) (mean, s
 	if draws < 2 {
 		return nil, nil, fmt.Errorf("draws = %d: need at least 2 to estimate a standard error", draws)
 	}
-	b, err := backend.Get()
+	b, err := m.compute()
 	if err != nil {
 		return nil, nil, err
 	}

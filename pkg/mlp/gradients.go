@@ -8,8 +8,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/golecture/regularization/pkg/backend"
 )
 
 // Tensor is a named array of float32 values with its shape, printable in abbreviated form.
@@ -122,7 +120,7 @@ func (m *Model) Gradients(xs, ys []float32) (grads *Gradients, err error) {
 			grads, err = nil, fmt.Errorf("GoMLX: %v", r)
 		}
 	}()
-	b, err := backend.Get()
+	b, err := m.compute()
 	if err != nil {
 		return nil, err
 	}

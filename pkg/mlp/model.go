@@ -44,6 +44,8 @@ type Model struct {
 	Epochs   int
 	FromDisk bool // Loaded from the fit cache rather than trained in this process.
 
+	backend compute.Backend // Runs predictions; nil means backend.Get().
+
 	predictOnce sync.Once
 	predictExec *model.Exec
 	predictErr  error
@@ -84,8 +86,16 @@ func (c *Config) Initial() (*Model, error) {
 		Layers:      initLayers(c.hidden, c.resolvedSeeds(), c.initSD),
 		DropoutRate: c.dropout,
 		DropoutMode: c.dropoutMode,
-		Backend:     backend.Name(),
+		backend:     c.backend,
 	}, nil
+}
+
+// compute returns the backend the model runs on.
+func (m *Model) compute() (compute.Backend, error) {
+	if m.backend != nil {
+		return m.backend, nil
+	}
+	return backend.Get()
 }
 
 // layerVars are the GoMLX variables holding one layer's weights in a Store.
@@ -174,7 +184,7 @@ func (m *Model) predictor() (*model.Exec, error) {
 			}
 		}()
 		var b compute.Backend
-		b, m.predictErr = backend.Get()
+		b, m.predictErr = m.compute()
 		if m.predictErr != nil {
 			return
 		}
@@ -218,7 +228,7 @@ func (m *Model) HiddenActivations(xs []float32, layer int) ([][]float32, error) 
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, err
 	}
-	b, err := backend.Get()
+	b, err := m.compute()
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/golecture/regularization/pkg/backend"
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/progress"
@@ -32,7 +31,7 @@ func (c *Config) Fit(ds *data.Dataset) (*Model, error) {
 	if err := checkDataset(ds); err != nil {
 		return nil, err
 	}
-	b, err := backend.Get()
+	b, backendKey, err := c.compute()
 	if err != nil {
 		return nil, err
 	}
@@ -43,12 +42,14 @@ func (c *Config) Fit(ds *data.Dataset) (*Model, error) {
 	if err := cache.Check(); err != nil {
 		return nil, err
 	}
-	key := c.cacheKey(ds, backend.Choose().Config)
+	key := c.cacheKey(ds, backendKey)
 	var saved savedModel
 	if hit, err := cache.Load(key, &saved); err != nil {
 		return nil, err
 	} else if hit {
-		return saved.model(), nil
+		m := saved.model()
+		m.backend = c.backend
+		return m, nil
 	}
 
 	t, err := newTrainer(c, ds)
@@ -74,6 +75,7 @@ func (c *Config) Fit(ds *data.Dataset) (*Model, error) {
 	}
 	m.FitTime = time.Since(start)
 	m.Backend = b.Name()
+	m.backend = c.backend
 	if err := cache.Save(key, newSavedModel(m)); err != nil {
 		return m, err
 	}
@@ -126,7 +128,7 @@ func newTrainer(c *Config, ds *data.Dataset) (t *trainer, err error) {
 			t, err = nil, fmt.Errorf("GoMLX: %v", r)
 		}
 	}()
-	b, err := backend.Get()
+	b, _, err := c.compute()
 	if err != nil {
 		return nil, err
 	}
