@@ -1,0 +1,43 @@
+package backend
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestChooseHonoursEnv(t *testing.T) {
+	t.Setenv(EnvVar, "go")
+	if c := Choose(); c.Config != "go" || !strings.Contains(c.Reason, EnvVar) {
+		t.Errorf("Choose() = %+v, want go set by $%s", c, EnvVar)
+	}
+}
+
+func TestChooseWithoutEnvNeverDownloads(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	c := Choose()
+	switch {
+	case LocalPlugin() != "" && c.Config != "xla:"+LocalPlugin():
+		t.Errorf("plugin %s present but Choose() = %+v", LocalPlugin(), c)
+	case LocalPlugin() == "" && c.Config != "go":
+		t.Errorf("no plugin but Choose() = %+v, want go", c)
+	}
+	if c.Config == "xla" || c.Config == "xla:cpu" {
+		t.Errorf("Choose() = %q would download a plugin", c.Config)
+	}
+}
+
+func TestNewReportsBadConfigAsError(t *testing.T) {
+	for _, cfg := range []string{"nosuchbackend", "xla:/nonexistent/plugin.so"} {
+		b, err := New(cfg)
+		if err == nil || b != nil {
+			t.Errorf("New(%q) = %v, %v; want an error", cfg, b, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), EnvVar+"=go") {
+			t.Errorf("New(%q) error %q does not say how to fix it", cfg, err)
+		}
+		if strings.Contains(err.Error(), "goroutine") {
+			t.Errorf("New(%q) error carries a stack dump", cfg)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLine(t *testing.T) {
+	b := &Bar{label: "fit 5x512", total: 1000, start: time.Unix(0, 0)}
+	b.done, b.loss = 250, 0.0123
+	got := b.Line(time.Unix(10, 0), false)
+	for _, want := range []string{"fit 5x512", "epoch 250/1000", "loss 0.01230", "25 epochs/s", "30s left"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Line = %q, lacks %q", got, want)
+		}
+	}
+	if got := b.Line(time.Unix(10, 0), true); !strings.Contains(got, "done in 10s") {
+		t.Errorf("final Line = %q", got)
+	}
+}
+
+func TestTerminalWaitsThenDraws(t *testing.T) {
+	var out bytes.Buffer
+	b := &Bar{label: "x", total: 10, start: time.Now(), mode: terminal, out: &out}
+	b.Update(1, 0.5)
+	if out.Len() != 0 {
+		t.Fatalf("drew before the delay: %q", out.String())
+	}
+	b.start = time.Now().Add(-Delay - time.Second)
+	b.Update(2, 0.25)
+	b.Done()
+	if s := out.String(); !strings.Contains(s, "epoch 2/10") || !strings.HasSuffix(s, "\n") {
+		t.Errorf("terminal output %q", s)
+	}
+}
+
+func TestOff(t *testing.T) {
+	t.Setenv(EnvVar, "off")
+	var out bytes.Buffer
+	b := New("x", 10)
+	b.out = &out
+	b.start = time.Now().Add(-time.Hour)
+	b.Update(5, 1)
+	b.Done()
+	if out.Len() != 0 {
+		t.Errorf("off bar wrote %q", out.String())
+	}
+	var nilBar *Bar
+	nilBar.Update(1, 1) // A nil bar (quiet fit) is a no-op.
+	nilBar.Done()
+}
