@@ -96,3 +96,18 @@ func TestResultsAreRecorded(t *testing.T) {
 		t.Errorf("recorded keys %v, want a, b", keys)
 	}
 }
+
+func TestUnitContributionsKeepsTheLargest(t *testing.T) {
+	grid := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8}
+	acts := make([][]float32, len(grid))
+	for i := range acts {
+		acts[i] = []float32{float32(i), 0, 1} // Unit 1 is dead.
+	}
+	xs, curves, active := unitContributions(grid, acts, []float32{2, 5, -100})
+	if active != 2 || len(curves) != 2 || len(xs) != 3 {
+		t.Fatalf("active %d, curves %d, xs %v", active, len(curves), xs)
+	}
+	if curves[0][0] != -100 || curves[1][2] != 16 {
+		t.Errorf("curves %v: want the -100 unit first, then 2*x", curves)
+	}
+}

@@ -3,6 +3,7 @@ package lecture
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -55,23 +56,10 @@ func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 			report("plot", err)
 			return
 		}
-		out := m.Layers[last+1]
-		width := m.Layers[last].Out
-		curves := make([][]float64, 0, width)
-		for j := range width {
-			c := make([]float64, len(acts))
-			active := false
-			for i := range acts {
-				c[i] = float64(acts[i][j] * out.Kernel[j])
-				active = active || c[i] != 0
-			}
-			if active { // Units that are zero everywhere add nothing to see.
-				curves = append(curves, c)
-			}
-		}
+		xs, curves, active := unitContributions(ds.GridX, acts, m.Layers[last+1].Kernel)
 		if len(curves) > 0 {
-			fig.Lines(fmt.Sprintf("last hidden layer's units × output weight (%d of %d active)", len(curves), width),
-				[][]float64{ds.GridX}, curves, plots.Faint)
+			fig.Lines(fmt.Sprintf("last hidden layer: unit × output weight (%d largest of %d active units)",
+				len(curves), active), [][]float64{xs}, curves, plots.Faint)
 		}
 	}
 	fig.Line("true function", ds.GridX, ds.GridY)
@@ -165,4 +153,41 @@ func PlotGradients(title string, labels []string, grads ...*mlp.Gradients) {
 	if drawn > 0 {
 		show(fig)
 	}
+}
+
+// maxUnitCurves and unitGridStep keep a hidden-unit plot readable and its SVG small: ReLU pieces are straight
+// lines, so every fourth grid point draws them as well as all of them.
+const (
+	maxUnitCurves = 40
+	unitGridStep  = 4
+)
+
+// unitContributions returns, for the units that are not zero everywhere, each unit's activation times its
+// output weight on every unitGridStep-th grid point: the largest maxUnitCurves of them, by peak size, and
+// the number of active units.
+func unitContributions(grid []float64, acts [][]float32, outWeights []float32) (xs []float64, curves [][]float64, active int) {
+	for i := 0; i < len(grid); i += unitGridStep {
+		xs = append(xs, grid[i])
+	}
+	type unit struct {
+		curve []float64
+		peak  float64
+	}
+	var units []unit
+	for j, w := range outWeights {
+		u := unit{curve: make([]float64, 0, len(xs))}
+		for i := 0; i < len(grid); i += unitGridStep {
+			v := float64(acts[i][j] * w)
+			u.curve = append(u.curve, v)
+			u.peak = math.Max(u.peak, math.Abs(v))
+		}
+		if u.peak > 0 { // Units that are zero everywhere add nothing to see.
+			units = append(units, u)
+		}
+	}
+	sort.Slice(units, func(a, b int) bool { return units[a].peak > units[b].peak })
+	for _, u := range units[:min(len(units), maxUnitCurves)] {
+		curves = append(curves, u.curve)
+	}
+	return xs, curves, len(units)
 }

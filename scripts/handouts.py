@@ -1,0 +1,88 @@
+"""Executes the lecture notebooks through the GoNB kernel and writes HTML handouts.
+
+For each notebook it writes, into the output folder:
+  <name>.ipynb          the executed notebook (outputs included),
+  <name>.html           the handout with code and outputs,
+  <name>.student.html   the same without code cells (only explanations and outputs).
+
+Handouts are self-contained: plots are inline SVG, CSS is inlined, and the template drops the scripts the
+stock template loads from the network. Run through scripts/handouts.sh, which sets up the environment first.
+The notebook tests (tests/notebooks) import this module to execute the notebooks the same way.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
+# A <script>, <link>, <img> or <iframe> that would fetch something from another host when the page opens.
+EXTERNAL = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", re.I)
+
+
+def execute(path, timeout=3600):
+    """Runs every cell of the notebook at path in a fresh GoNB kernel; returns the executed notebook and the
+    wall time in seconds. Raises nbclient's CellExecutionError on a cell whose kernel reports an error."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name="gonb", timeout=timeout,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    start = time.monotonic()
+    client.execute()
+    return nb, time.monotonic() - start
+
+
+def to_html(nb, with_code):
+    exporter = HTMLExporter(template_name="index.html.j2", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                            exclude_input=not with_code, exclude_input_prompt=not with_code,
+                            exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(nb)
+    found = EXTERNAL.search(html)
+    if found:
+        raise RuntimeError(f"handout would fetch an external resource: {found.group(0)!r}")
+    return html
+
+
+def build(notebooks, out_dir):
+    """Executes and exports each notebook; returns a list of (name, seconds, [written paths])."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = []
+    for path in notebooks:
+        path = Path(path)
+        nb, seconds = execute(path)
+        written = [out_dir / f"{path.stem}.ipynb", out_dir / f"{path.stem}.html", out_dir / f"{path.stem}.student.html"]
+        nbformat.write(nb, written[0])
+        written[1].write_text(to_html(nb, with_code=True), encoding="utf-8")
+        written[2].write_text(to_html(nb, with_code=False), encoding="utf-8")
+        report.append((path.name, seconds, written))
+    return report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="handouts", help="output folder (default: handouts)")
+    parser.add_argument("notebooks", nargs="+", help="notebooks to execute")
+    args = parser.parse_args()
+    try:
+        report = build(args.notebooks, args.out)
+    except Exception as err:  # One readable line; nbclient's message already names the failing cell.
+        first = str(err).strip().splitlines()
+        print(f"handouts: {type(err).__name__}: {first[0] if first else err}", file=sys.stderr)
+        print("handouts: the notebook's output above shows the failing cell; outputs written so far are kept in "
+              f"{os.path.abspath(args.out)}", file=sys.stderr)
+        return 1
+    for name, seconds, written in report:
+        print(f"handouts: {name} executed in {seconds:.0f}s")
+        for w in written:
+            print(f"  {w.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
