@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# scripts/check-compose.sh — validates docker-compose.yml without a Docker engine (there is none in CI).
+#
+#   scripts/check-compose.sh [COMPOSE_FILE]     (default: the repository's docker-compose.yml)
+#
+# 1. Schema: Debian's docker-compose (v1.29, installed from apt when missing) parses and validates the file
+#    against the Compose file schema with `config`, which needs no engine: unknown keys, wrong types and
+#    bad interpolation fail. Run once plainly and once with --profile gpu.
+# 2. Intent: the normalized `config` output is checked for what the project relies on: service lab
+#    published on 127.0.0.1:8888 with ./notebooks mounted; service lab-gpu only in profile gpu, with an
+#    Nvidia device reservation and GOMLX_BACKEND=xla:cuda.
+# 3. The checker itself: a copy of the file with an unknown key must be rejected, so a validator that
+#    quietly accepts anything (a stub, a changed tool) fails this script instead of passing it.
+set -euo pipefail
+
+# shellcheck source=SCRIPTDIR/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+file="$(realpath "${1:-$REPO/docker-compose.yml}")"
+
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "check-compose: installing Debian's docker-compose"
+  sudo_=()
+  [[ $EUID -eq 0 ]] || sudo_=(sudo)
+  "${sudo_[@]}" apt-get update -qq
+  "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. Schema (a variable the file interpolates may be unset: compose's defaults apply).
+docker-compose -f "$file" config >"$tmp/config.yml"
+docker-compose -f "$file" --profile gpu config -q
+echo "check-compose: schema ok ($file, also with --profile gpu)"
+
+# 2. Intent. docker-compose runs on Debian's python3, which has PyYAML (a dependency of docker-compose).
+/usr/bin/python3 - "$tmp/config.yml" <<'EOF'
+import sys, yaml
+
+cfg = yaml.safe_load(open(sys.argv[1]))
+services = cfg.get("services", {})
+problems = []
+
+def need(cond, what):
+    if not cond:
+        problems.append(what)
+
+lab = services.get("lab", {})
+need("build" in lab, "service lab is built from the Dockerfile")
+need(not lab.get("profiles"), "service lab is in no profile (starts by default)")
+need(any(str(p).startswith("127.0.0.1:8888:8888") for p in lab.get("ports", [])),
+     "service lab publishes 127.0.0.1:8888:8888")
+need(any(str(v).split(":")[1:2] == ["/workspace/notebooks"] and str(v).split(":")[0].endswith("/notebooks")
+         for v in lab.get("volumes", [])), "service lab mounts ./notebooks on /workspace/notebooks")
+
+gpu = services.get("lab-gpu", {})
+need(gpu.get("profiles") == ["gpu"], "service lab-gpu is only in profile gpu")
+need(gpu.get("environment", {}).get("GOMLX_BACKEND") == "xla:cuda", "service lab-gpu sets GOMLX_BACKEND=xla:cuda")
+devices = gpu.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", [])
+need(any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", [])
+         and (d.get("count") == "all" or isinstance(d.get("count"), int)) for d in devices),
+     "service lab-gpu reserves Nvidia GPU devices (count: all or a number)")
+need(all(str(p).startswith("127.0.0.1:") for s in services.values() for p in s.get("ports", [])),
+     "every published port is on the host's loopback")
+
+if problems:
+    sys.exit("check-compose: the file does not do what the project needs:\n  - " + "\n  - ".join(problems))
+print("check-compose: intent ok (lab on 127.0.0.1:8888 with ./notebooks; lab-gpu in profile gpu with an Nvidia GPU)")
+EOF
+
+# 3. The checker must reject a broken copy, for the reason planted in it.
+sed 's/^services:$/services:\n  broken:\n    image: x\n    no_such_key: 1/' "$file" >"$tmp/broken.yml"
+if docker-compose -f "$tmp/broken.yml" config -q 2>"$tmp/broken.err"; then
+  echo "check-compose: docker-compose accepted a file with an unknown key: the check is not working" >&2
+  exit 1
+fi
+if ! grep -q "no_such_key" "$tmp/broken.err"; then
+  echo "check-compose: a broken copy was rejected, but not for its unknown key:" >&2
+  cat "$tmp/broken.err" >&2
+  exit 1
+fi
+echo "check-compose: a broken copy is rejected ($(grep -m1 "no_such_key" "$tmp/broken.err"))"
+echo "check-compose: ok"

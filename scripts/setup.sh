@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# scripts/setup.sh — installs everything the project needs on a fresh machine, into the repository only
+# (.venv/, .tools/, tests/browser/node_modules/), except Chromium, which comes from Debian's apt.
+#
+#   scripts/setup.sh            lab and handout path: Python venv, Go tools, GoNB kernelspec
+#   scripts/setup.sh --browser  the same, plus Chromium and playwright-core for tests/browser
+#   scripts/setup.sh --force    ignore the stamps and redo every step
+#
+# Runnable from any directory. Idempotent: each step records a stamp in .tools/stamps/ holding a hash of
+# its inputs (requirements.txt, go.mod/go.sum, the toolchain versions, ...), and is skipped while that hash
+# is unchanged and its outputs exist, so the second run takes about a second. One line per step says
+# "done" or "skipped". Nothing here should ever be done by hand instead: CI runs this same script on a
+# clean clone, and the Dockerfile runs it inside the image.
+set -euo pipefail
+
+# shellcheck source=SCRIPTDIR/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+WANT_BROWSER=0
+FORCE=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) WANT_BROWSER=1 ;;
+    --force) FORCE=1 ;;
+    -h | --help)
+      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "setup: unknown argument: $arg (see --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+PYTHON="${PYTHON:-python3}" # The interpreter the venv is made from (pyenv's 3.11 here, Debian's in Docker).
+
+mkdir -p "$STAMPS"
+# Two setups at once (lab.sh and a test run, say) would trample each other's venv: take turns.
+exec 9>"$TOOLS/setup.lock"
+flock 9
+
+# ---- helpers -------------------------------------------------------------------------------------------
+
+# key_of ARG...: one hash of all arguments; an argument "@FILE" stands for the contents of FILE.
+key_of() {
+  local a
+  for a in "$@"; do
+    if [[ "$a" == @* ]]; then
+      sha256sum "${a#@}"
+    else
+      printf '%s\n' "$a"
+    fi
+  done | sha256sum | cut -d' ' -f1
+}
+
+# fresh NAME KEY: true when step NAME last succeeded with inputs KEY (and --force was not given).
+fresh() {
+  [[ "$FORCE" == 0 && -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]
+}
+
+stamp() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+
+STEP_START=0
+begin() { STEP_START=$EPOCHREALTIME; }
+say() { printf 'setup: %-12s %s\n' "$1" "$2"; }
+done_step() { say "$1" "done ($(awk -v a="$STEP_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s)"; }
+skip_step() { say "$1" "skipped (${2:-up to date})"; }
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "setup: '$*' needs root and there is no sudo" >&2
+    return 1
+  fi
+}
+
+# ---- step: Python venv with Jupyter (from the pinned requirements.txt) ---------------------------------
+step_venv() {
+  local py_version key
+  py_version="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
+  key="$(key_of "$py_version" @"$REPO/requirements.txt")"
+  if fresh venv "$key" && [[ -x "$VENV/bin/jupyter" ]]; then
+    skip_step venv
+    return
+  fi
+  begin
+  # A venv made by another Python (pyenv upgrade, a copied tree) is broken: make it anew.
+  if [[ -d "$VENV" ]] &&
+    [[ "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || true)" != "$py_version" ]]; then
+    rm -rf "$VENV"
+  fi
+  [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$REPO/requirements.txt"
+  stamp venv "$key"
+  done_step venv
+}
+
+# ---- step: Go tools (gonb, goimports, gopls), at the versions go.mod's `tool` block pins ---------------
+# `go install github.com/janpfeifer/gonb@v0.11.5` fails here (the module proxy refuses gonb's version
+# list), while `go install tool` builds the versions go.mod/go.sum pin: that is also the reproducible way.
+step_go_tools() {
+  if [[ -z "$GO_BIN" ]]; then
+    echo "setup: no Go toolchain found (looked on PATH and in /usr/local/go/bin)" >&2
+    exit 1
+  fi
+  local key
+  key="$(key_of "$(go version)" "$GOEXPERIMENT" @"$REPO/go.mod" @"$REPO/go.sum")"
+  if fresh go-tools "$key" && [[ -x "$TOOLS/bin/gonb" && -x "$TOOLS/bin/goimports" && -x "$TOOLS/bin/gopls" ]]; then
+    skip_step go-tools
+    return
+  fi
+  begin
+  (cd "$REPO" && GOBIN="$TOOLS/bin" go install tool)
+  stamp go-tools "$key"
+  done_step go-tools
+}
+
+# KERNEL_GOMLX_BACKEND is baked into the kernelspec's env when non-empty. By default it is whatever
+# GOMLX_BACKEND the caller of setup.sh set; when empty the kernel simply inherits GOMLX_BACKEND (if any)
+# from the Jupyter server's environment, and pkg/backend picks a backend by itself.
+KERNEL_GOMLX_BACKEND="${GOMLX_BACKEND:-}"
+
+# ---- step: PJRT CPU plugin for GoMLX's XLA backend ----------------------------------------------------
+# GoMLX's XLA backend downloads its PJRT plugin from GitHub at first use, which fails offline. The same
+# kind of plugin (a shared library exporting the PJRT C API) ships inside a wheel on PyPI; we fetch that
+# wheel with pip (pinned version and hash), take the one .so out of it and put it in .tools/pjrt/, where
+# pkg/backend finds it and selects it by absolute path (GOMLX_BACKEND=xla:/abs/path.so never downloads).
+# go-xla v0.4.4 loads it (PJRT C API v0.115 here; go-xla itself would have fetched v0.114).
+# LECTURE_NO_XLA=1 skips this step: everything then runs on the pure-Go backend.
+PJRT_WHEEL_REQ="lammps-jax-pjrt-cpu==0.11.2"
+PJRT_WHEEL_SHA256="1319390d948b39f69f7dade496b7c385149d9ca6097a6b62114da113216d9ad1"
+PJRT_MEMBER="lammps_jax_pjrt_cpu/pjrt_c_api_cpu_plugin.so"
+step_pjrt() {
+  local dest="$TOOLS/pjrt" so key tmp
+  so="$dest/$(basename "$PJRT_MEMBER")"
+  if [[ "${LECTURE_NO_XLA:-0}" == 1 ]]; then
+    rm -f "$so"
+    skip_step pjrt "LECTURE_NO_XLA=1: the pure-Go backend will run"
+    return
+  fi
+  key="$(key_of "$PJRT_WHEEL_REQ" "$PJRT_WHEEL_SHA256" "$PJRT_MEMBER")"
+  if fresh pjrt "$key" && [[ -f "$so" ]]; then
+    skip_step pjrt
+    return
+  fi
+  begin
+  tmp="$(mktemp -d)"
+  # shellcheck disable=SC2064 # Expand now: tmp is local.
+  trap "rm -rf '$tmp'" RETURN
+  printf '%s --hash=sha256:%s\n' "$PJRT_WHEEL_REQ" "$PJRT_WHEEL_SHA256" >"$tmp/req.txt"
+  if ! "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-input --no-deps \
+    --only-binary=:all: --require-hashes -r "$tmp/req.txt" -d "$tmp"; then
+    say pjrt "FAILED to download $PJRT_WHEEL_REQ from PyPI: the pure-Go backend will run (slower)"
+    return
+  fi
+  mkdir -p "$dest"
+  # Extract the one member to a temporary name, then rename: a half-written plugin is never picked up.
+  "$VENV/bin/python" - "$tmp"/*.whl "$PJRT_MEMBER" "$so.partial" <<'PY'
+import shutil, sys, zipfile
+wheel, member, out = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:
+    shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  chmod 0755 "$so.partial"
+  mv -f "$so.partial" "$so"
+  stamp pjrt "$key"
+  done_step pjrt
+}
+
+# ---- step: GoNB kernelspec, installed into the venv (not ~/.local/share/jupyter) -----------------------
+# `gonb --install` writes kernel.json under $JUPYTER_DATA_DIR; pointing that at the venv keeps the user's
+# own Jupyter untouched and lets the venv's jupyter find it (env.sh puts it first on JUPYTER_PATH).
+# --go_work=$REPO is baked into the kernel's argv: every notebook the kernel runs starts with a go.work
+# that `use`s this repository, plus the matching `replace` rule (GoNB's %goworkfix), so notebooks import
+# github.com/golecture/regularization/pkg/... from the working tree, with no path in the notebook, and a
+# saved edit in pkg/ is compiled into the next cell run (GoNB rebuilds the whole program for each cell).
+# The env block is then added: GOEXPERIMENT=simd for every cell's build, and a PATH (ahead of the server's
+# own ${PATH}, which Jupyter substitutes) with scripts/kernel (a `go` shim that skips GoNB's automatic bare
+# `go get`, which would ask the proxy for the latest versions instead of go.mod's: see that file), then
+# .tools/bin (goimports and gopls, which GoNB runs) and the Go toolchain.
+step_kernelspec() {
+  local kernel_dir="$VENV/share/jupyter/kernels/gonb"
+  local kernel_path="$REPO/scripts/kernel:$TOOLS/bin:$GO_BIN:\${PATH}"
+  local key
+  key="$(key_of "$REPO" "$kernel_path" "$GOEXPERIMENT" "$KERNEL_GOMLX_BACKEND" \
+    "$(cat "$STAMPS/go-tools" "$STAMPS/venv")" @"${BASH_SOURCE[0]}")"
+  if fresh kernelspec "$key" && [[ -f "$kernel_dir/kernel.json" ]]; then
+    skip_step kernelspec
+    return
+  fi
+  begin
+  local log
+  log="$(JUPYTER_DATA_DIR="$VENV/share/jupyter" "$TOOLS/bin/gonb" --install --go_work="$REPO" 2>&1)" || {
+    printf '%s\n' "$log" >&2
+    exit 1
+  }
+  KERNEL_JSON="$kernel_dir/kernel.json" KERNEL_PATH="$kernel_path" KERNEL_GOMLX_BACKEND="$KERNEL_GOMLX_BACKEND" \
+    "$VENV/bin/python" - <<'EOF'
+import json, os
+path = os.environ["KERNEL_JSON"]
+with open(path) as f:
+    spec = json.load(f)
+env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "PATH": os.environ["KERNEL_PATH"]}
+if os.environ["KERNEL_GOMLX_BACKEND"]:
+    env["GOMLX_BACKEND"] = os.environ["KERNEL_GOMLX_BACKEND"]
+spec["env"] = env
+with open(path, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+EOF
+  # Check that the venv's Jupyter resolves "gonb" to this kernelspec, not to some other one.
+  "$VENV/bin/jupyter" kernelspec list --json | KERNEL_DIR="$kernel_dir" "$VENV/bin/python" -c '
+import json, os, sys
+specs = json.load(sys.stdin)["kernelspecs"]
+got = specs.get("gonb", {}).get("resource_dir")
+if got is None or os.path.realpath(got) != os.path.realpath(os.environ["KERNEL_DIR"]):
+    sys.exit(f"setup: jupyter kernelspec list resolves gonb to {got!r}, expected {os.environ['"'"'KERNEL_DIR'"'"']!r}")
+'
+  stamp kernelspec "$key"
+  done_step kernelspec
+}
+
+# ---- step: JupyterLab defaults for this venv -----------------------------------------------------------
+# overrides.json sets defaults (a user's own settings still win): never fetch the Jupyter news feed nor
+# check for updates, so the lab makes no call outside this machine and shows no toast asking about it.
+step_lab_settings() {
+  local file="$VENV/share/jupyter/lab/settings/overrides.json"
+  local want='{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
+  if [[ -f "$file" && "$(cat "$file")" == "$want" ]]; then
+    skip_step lab-settings
+    return
+  fi
+  begin
+  mkdir -p "$(dirname "$file")"
+  printf '%s\n' "$want" >"$file"
+  done_step lab-settings
+}
+
+# ---- browser test bits: Chromium (Debian) and playwright-core (npm) ------------------------------------
+# Only tests/browser needs these, so the lab and handout path never pulls Chromium in.
+step_browser() {
+  if [[ -x /usr/bin/chromium ]]; then
+    skip_step chromium "already installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
+  else
+    begin
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    done_step chromium
+  fi
+
+  local dir="$REPO/tests/browser" key
+  key="$(key_of "$(node --version)" @"$dir/package-lock.json")"
+  if fresh npm "$key" && [[ -d "$dir/node_modules/playwright-core" ]]; then
+    skip_step npm
+    return
+  fi
+  begin
+  # npm ci installs exactly the committed lock; playwright-core downloads no browser of its own.
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  stamp npm "$key"
+  done_step npm
+}
+
+# ---- main ----------------------------------------------------------------------------------------------
+step_venv
+step_go_tools
+step_pjrt
+step_kernelspec
+step_lab_settings
+if [[ "$WANT_BROWSER" == 1 ]]; then
+  step_browser
+fi

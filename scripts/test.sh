@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the test command: sets everything up (idempotently), then runs every check CI runs.
+#
+#   scripts/test.sh
+#
+# 1. gofmt and go vet;
+# 2. the Go packages' tests on the pure-Go backend, then on XLA CPU (the PJRT plugin scripts/setup.sh
+#    installs), including a test that the two backends predict alike;
+# 3. docker-compose.yml, validated statically (no Docker engine runs here);
+# 4. the notebooks, executed headless through the GoNB kernel (tests/notebooks), which also builds the
+#    handouts into artifacts/handouts and screenshots one page;
+# 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit (tests/browser).
+#
+# Fits are cached in artifacts/fit-cache (a clean clone starts cold; $LECTURE_FIT_CACHE overrides).
+# LECTURE_NO_XLA=1 skips the XLA plugin and its test run. Artifacts (screenshots, executed notebooks,
+# handouts, timings) are left in artifacts/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+"$REPO/scripts/setup.sh" --browser
+cd "$REPO"
+mkdir -p artifacts
+export LECTURE_FIT_CACHE="${LECTURE_FIT_CACHE:-$REPO/artifacts/fit-cache}"
+
+section() { printf '\n=== %s\n' "$*"; }
+
+section "gofmt, go vet"
+unformatted="$(gofmt -l pkg)"
+if [[ -n "$unformatted" ]]; then
+  echo "not gofmt-ed: $unformatted (run gofmt -w pkg)" >&2
+  exit 1
+fi
+go vet ./...
+
+section "go test on the pure-Go backend"
+GOMLX_BACKEND=go go test ./...
+
+if [[ "${LECTURE_NO_XLA:-0}" != 1 ]]; then
+  section "go test on XLA CPU"
+  plugin="$(ls "$TOOLS"/pjrt/*.so 2>/dev/null | head -n1 || true)"
+  if [[ -z "$plugin" ]]; then
+    echo "no PJRT plugin in $TOOLS/pjrt: scripts/setup.sh failed to install it (see its pjrt line)," \
+      "or set LECTURE_NO_XLA=1 to test the pure-Go backend only" >&2
+    exit 1
+  fi
+  GOMLX_BACKEND="xla:$plugin" go test -count=1 ./pkg/mlp/ ./pkg/lecture/
+fi
+
+section "docker-compose.yml (static)"
+"$REPO/scripts/check-compose.sh"
+
+section "notebooks through the GoNB kernel"
+"$VENV/bin/python" -m pytest -q tests/notebooks
+
+section "JupyterLab in Chromium"
+node tests/browser/lab.spec.mjs notebooks/01_regularization.ipynb 8
+node tests/browser/lab.spec.mjs notebooks/02_vanishing_gradients.ipynb 4
