@@ -45,10 +45,13 @@ RUN set -eux; \
 # The project, then everything it needs: .venv (Jupyter), .tools/bin (gonb, goimports, gopls), the GoNB
 # kernelspec (with /workspace baked in as the go.work path of every notebook).
 COPY . .
-RUN scripts/setup.sh
+# The image has go-xla's own plugins (above), so setup skips the PyPI plugin (LECTURE_NO_XLA=1) and the
+# backend is named explicitly.
+RUN LECTURE_NO_XLA=1 scripts/setup.sh
 
 # GoMLX must use the preinstalled plugin and never try to fetch one when a notebook starts.
 ENV GOMLX_NO_AUTO_INSTALL=1 \
+    GOMLX_BACKEND=xla:cpu \
     LAB_HOST=0.0.0.0 \
     LAB_PORT=8888
 EXPOSE 8888

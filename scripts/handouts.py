@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "handout_template"
+SCRIPTS = Path(__file__).resolve().parent  # Holds the handout_template/ nbconvert template.
 # A <script>, <link>, <img> or <iframe> that would fetch something from another host when the page opens.
 EXTERNAL = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", re.I)
 
@@ -38,7 +38,7 @@ def execute(path, timeout=3600):
 
 
 def to_html(nb, with_code):
-    exporter = HTMLExporter(template_name="index.html.j2", extra_template_basedirs=[str(TEMPLATE_DIR)],
+    exporter = HTMLExporter(template_name="handout_template", extra_template_basedirs=[str(SCRIPTS)],
                             exclude_input=not with_code, exclude_input_prompt=not with_code,
                             exclude_output_prompt=True)
     html, _ = exporter.from_notebook_node(nb)
