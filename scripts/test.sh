@@ -43,7 +43,7 @@ if [[ "${LECTURE_NO_XLA:-0}" != 1 ]]; then
       "or set LECTURE_NO_XLA=1 to test the pure-Go backend only" >&2
     exit 1
   fi
-  GOMLX_BACKEND="xla:$plugin" go test -count=1 ./pkg/mlp/ ./pkg/lecture/
+  GOMLX_BACKEND="xla:$plugin" go test ./pkg/mlp/ ./pkg/lecture/
 fi
 
 section "docker-compose.yml (static)"

@@ -93,7 +93,8 @@ func Get() (compute.Backend, error) {
 		if sharedErr != nil {
 			return
 		}
-		line = fmt.Sprintf("backend: %s — %s", shared.Name(), choice.Reason)
+		name, _, _ := strings.Cut(choice.Config, ":") // "go", "xla", ...: the name GOMLX_BACKEND uses.
+		line = fmt.Sprintf("backend: %s — %s", name, choice.Reason)
 		if !Quiet {
 			fmt.Println(line)
 		}
