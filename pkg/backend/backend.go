@@ -50,6 +50,22 @@ func Choose() Choice {
 		" (scripts/setup.sh installs one)"}
 }
 
+// Identity names what a configuration computes with, for cache keys: the backend name and, for a plugin
+// given by path, the plugin's file name and size rather than its location, so that two checkouts of the
+// repository (or a moved one) share their cached fits.
+func Identity(config string) string {
+	name, rest, _ := strings.Cut(config, ":")
+	if !filepath.IsAbs(rest) {
+		return config
+	}
+	path, opts, _ := strings.Cut(rest, ",")
+	size := int64(-1)
+	if info, err := os.Stat(path); err == nil {
+		size = info.Size()
+	}
+	return fmt.Sprintf("%s:%s:%d,%s", name, filepath.Base(path), size, opts)
+}
+
 // PluginDir is where scripts/setup.sh installs the PJRT CPU plugin: .tools/pjrt under the repository root.
 // The root is found from this source file's own path, which also holds when a notebook uses the package
 // through a go.work file.

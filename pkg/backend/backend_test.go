@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,22 @@ func TestNewReportsBadConfigAsError(t *testing.T) {
 		if strings.Contains(err.Error(), "goroutine") {
 			t.Errorf("New(%q) error carries a stack dump", cfg)
 		}
+	}
+}
+
+func TestIdentityIgnoresWhereThePluginLives(t *testing.T) {
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	for _, d := range []string{dir1, dir2} {
+		if err := os.WriteFile(filepath.Join(d, "pjrt_c_api_cpu_plugin.so"), []byte("same bytes"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := Identity("xla:" + filepath.Join(dir1, "pjrt_c_api_cpu_plugin.so"))
+	b := Identity("xla:" + filepath.Join(dir2, "pjrt_c_api_cpu_plugin.so"))
+	if a != b || strings.Contains(a, dir1) {
+		t.Errorf("Identity differs by location: %q vs %q", a, b)
+	}
+	if Identity("go") != "go" || Identity("xla:cpu") != "xla:cpu" {
+		t.Errorf("Identity changed a configuration without a path")
 	}
 }

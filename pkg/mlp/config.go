@@ -160,7 +160,7 @@ func (c *Config) compute() (compute.Backend, string, error) {
 		return c.backend, c.backend.Name() + ":" + c.backend.Description(), nil
 	}
 	b, err := backend.Get()
-	return b, backend.Choose().Config, err
+	return b, backend.Identity(backend.Choose().Config), err
 }
 
 // Quiet turns the progress display off for this fit.

@@ -47,7 +47,8 @@ type Model struct {
 	backend compute.Backend // Runs predictions; nil means backend.Get().
 
 	predictOnce sync.Once
-	predictExec *model.Exec
+	predictExec *graph.Exec
+	weights     []any // The weights as tensors, arguments of predictExec after the inputs.
 	predictErr  error
 }
 
@@ -130,20 +131,33 @@ type dropout struct {
 	mask func(like *graph.Node) *graph.Node
 }
 
+// dense is one layer's weights as graph nodes.
+type dense struct {
+	kernel, bias *graph.Node
+}
+
+// nodesOf returns the current values of the variables in graph g.
+func nodesOf(g *graph.Graph, vars []layerVars) []dense {
+	out := make([]dense, len(vars))
+	for i, lv := range vars {
+		out[i] = dense{kernel: lv.kernel.NodeValue(g), bias: lv.bias.NodeValue(g)}
+	}
+	return out
+}
+
 // forward builds the network's output for inputs x ([n, 1]). With training set (d.mask non-nil) the dropout
 // masks are applied; otherwise prediction-time scaling is.
 func forward(x *graph.Node, vars []layerVars, d dropout) *graph.Node {
-	return stack(x, vars, d, true)
+	return stack(x, nodesOf(x.Graph(), vars), d, true)
 }
 
-// stack applies the layers in vars to x: dense, then ReLU and dropout, except after the last layer when
+// stack applies the layers to x: dense, then ReLU and dropout, except after the last layer when
 // linearOutput is set.
-func stack(x *graph.Node, vars []layerVars, d dropout, linearOutput bool) *graph.Node {
-	g := x.Graph()
+func stack(x *graph.Node, layers []dense, d dropout, linearOutput bool) *graph.Node {
 	h := x
-	for i, lv := range vars {
-		h = graph.Add(graph.MatMul(h, lv.kernel.NodeValue(g)), graph.InsertAxes(lv.bias.NodeValue(g), 0))
-		if linearOutput && i == len(vars)-1 {
+	for i, l := range layers {
+		h = graph.Add(graph.MatMul(h, l.kernel), graph.InsertAxes(l.bias, 0))
+		if linearOutput && i == len(layers)-1 {
 			break
 		}
 		h = graph.Max(h, graph.ZerosLike(h)) // ReLU
@@ -176,42 +190,76 @@ func call(e *model.Exec, args ...any) (out []*tensors.Tensor, err error) {
 	return e.Call(args...)
 }
 
-func (m *Model) predictor() (*model.Exec, error) {
-	m.predictOnce.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				m.predictErr = fmt.Errorf("GoMLX: %v", r)
-			}
-		}()
-		var b compute.Backend
-		b, m.predictErr = m.compute()
-		if m.predictErr != nil {
-			return
-		}
-		var store *model.Store
-		var vars []layerVars
-		store, vars, m.predictErr = newStore(m.Layers)
-		if m.predictErr != nil {
-			return
-		}
-		d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
-		m.predictExec, m.predictErr = model.NewExec(b, store, func(_ *model.Scope, x *graph.Node) *graph.Node {
-			return forward(x, vars, d)
-		})
-	})
-	return m.predictExec, m.predictErr
+// predictors holds one compiled prediction graph per backend, layer shapes and dropout setting. The weights
+// are inputs of the graph, so models of the same architecture (an ensemble's members, a model reloaded from
+// the cache) share it and XLA compiles it once per input size, not once per model.
+var predictors sync.Map
+
+type predictorKey struct {
+	backend compute.Backend
+	shapes  string
+	rate    float64
+	mode    DropoutMode
 }
 
-// Predict returns the network's output for each input.
-func (m *Model) Predict(xs []float32) ([]float32, error) {
-	if err := checkInputs("inputs", xs); err != nil {
-		return nil, err
+func predictorFor(b compute.Backend, layers []Layer, d dropout) (*graph.Exec, error) {
+	key := predictorKey{backend: b, rate: d.rate, mode: d.mode} // d.mask is nil: prediction has none.
+	for _, l := range layers {
+		key.shapes += fmt.Sprintf("%dx%d,", l.In, l.Out)
 	}
-	e, err := m.predictor()
+	if e, ok := predictors.Load(key); ok {
+		return e.(*graph.Exec), nil
+	}
+	n := len(layers)
+	e, err := graph.NewExec(b, func(inputs []*graph.Node) *graph.Node {
+		weights := make([]dense, n)
+		for i := range weights {
+			weights[i] = dense{kernel: inputs[1+2*i], bias: inputs[2+2*i]}
+		}
+		return stack(inputs[0], weights, d, true)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out, err := call(e, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
+	actual, _ := predictors.LoadOrStore(key, e)
+	return actual.(*graph.Exec), nil
+}
+
+// predictor returns the shared prediction graph and the model's weights as its arguments after the inputs.
+func (m *Model) predictor() (*graph.Exec, []any, error) {
+	m.predictOnce.Do(func() {
+		b, err := m.compute()
+		if err != nil {
+			m.predictErr = err
+			return
+		}
+		if m.predictExec, m.predictErr = predictorFor(b, m.Layers, dropout{rate: m.DropoutRate, mode: m.DropoutMode}); m.predictErr != nil {
+			return
+		}
+		for _, l := range m.Layers {
+			m.weights = append(m.weights, tensors.FromFlatDataAndDimensions(l.Kernel, l.In, l.Out),
+				tensors.FromFlatDataAndDimensions(l.Bias, l.Out))
+		}
+	})
+	return m.predictExec, m.weights, m.predictErr
+}
+
+// Predict returns the network's output for each input.
+func (m *Model) Predict(xs []float32) (pred []float32, err error) {
+	if err := checkInputs("inputs", xs); err != nil {
+		return nil, err
+	}
+	e, weights, err := m.predictor()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pred, err = nil, fmt.Errorf("GoMLX: %v", r)
+		}
+	}()
+	args := append([]any{tensors.FromFlatDataAndDimensions(xs, len(xs), 1)}, weights...)
+	out, err := e.Call(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +286,7 @@ func (m *Model) HiddenActivations(xs []float32, layer int) ([][]float32, error) 
 	}
 	d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
 	e, err := model.NewExec(b, store, func(_ *model.Scope, x *graph.Node) *graph.Node {
-		return stack(x, vars, d, false)
+		return stack(x, nodesOf(x.Graph(), vars), d, false)
 	})
 	if err != nil {
 		return nil, err
