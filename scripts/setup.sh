@@ -204,7 +204,9 @@ import json, os
 path = os.environ["KERNEL_JSON"]
 with open(path) as f:
     spec = json.load(f)
-env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "PATH": os.environ["KERNEL_PATH"]}
+# GOFLAGS=-ldflags=-w: cell programs are never debugged, and linking them without DWARF halves the time
+# of a cell run (measured 2.9 s -> 1.5 s for a cell importing GoMLX).
+env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "GOFLAGS": "-ldflags=-w", "PATH": os.environ["KERNEL_PATH"]}
 if os.environ["KERNEL_GOMLX_BACKEND"]:
     env["GOMLX_BACKEND"] = os.environ["KERNEL_GOMLX_BACKEND"]
 spec["env"] = env
