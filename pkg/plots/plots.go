@@ -481,8 +481,10 @@ func (f *Figure) render() (string, error) {
 	p.X.Tick.Marker = linearTicks{n: nx}
 	p.Y.Tick.Marker = linearTicks{n: ny}
 	if f.logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{n: ny}
+		// The y axis stays linear over log10(y): gonum's LogScale places a rotated axis label at the
+		// arithmetic middle of the data range, which on a log axis is near the top, and then pads the
+		// whole plot down to make room for it.
+		p.Y.Tick.Marker = exponentTicks{logTicks{n: ny}}
 	}
 
 	grid := plotter.NewGrid()
@@ -504,6 +506,7 @@ func (f *Figure) render() (string, error) {
 	}
 	for _, s := range ordered {
 		for _, c := range s.curves {
+			c = f.transformed(c)
 			switch s.kind {
 			case lineKind:
 				l, err := plotter.NewLine(c)
@@ -595,14 +598,14 @@ func (f *Figure) setRanges(p *plot.Plot) {
 	}
 	switch {
 	case f.yRange != nil:
-		ymin, ymax = f.yRange[0], f.yRange[1]
+		ymin, ymax = f.y(f.yRange[0]), f.y(f.yRange[1])
 	case f.logY:
 		lo, hi := math.Log10(ymin), math.Log10(ymax)
 		m := 0.04 * (hi - lo)
 		if m == 0 {
 			m = 0.5
 		}
-		ymin, ymax = math.Pow(10, lo-m), math.Pow(10, hi+m)
+		ymin, ymax = lo-m, hi+m
 	case ymin == ymax:
 		ymin, ymax = widen(ymin)
 	default:
@@ -611,6 +614,26 @@ func (f *Figure) setRanges(p *plot.Plot) {
 	}
 	p.X.Min, p.X.Max = xmin, xmax
 	p.Y.Min, p.Y.Max = ymin, ymax
+}
+
+// y maps a data value to the plot's y coordinate: log10 of it on a LogY figure.
+func (f *Figure) y(v float64) float64 {
+	if f.logY {
+		return math.Log10(v)
+	}
+	return v
+}
+
+// transformed returns c with its y values mapped by f.y.
+func (f *Figure) transformed(c plotter.XYs) plotter.XYs {
+	if !f.logY {
+		return c
+	}
+	out := make(plotter.XYs, len(c))
+	for i, p := range c {
+		out[i] = plotter.XY{X: p.X, Y: f.y(p.Y)}
+	}
+	return out
 }
 
 func widen(v float64) (float64, float64) {
@@ -735,7 +758,7 @@ func (l *legend) covered(c draw.Canvas, p *plot.Plot, r vg.Rectangle) float64 {
 		for _, cv := range s.curves {
 			var prev vg.Point
 			for i, d := range cv {
-				pt := vg.Point{X: trX(d.X), Y: trY(d.Y)}
+				pt := vg.Point{X: trX(d.X), Y: trY(l.fig.y(d.Y))}
 				if in(pt) {
 					total += weight
 				}

@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -489,5 +490,26 @@ func TestWriteExamples(t *testing.T) {
 	fig.Points("Faint, Color(1)", linspace(0, 10, 80), apply(linspace(0, 10, 80), func(x float64) float64 { return 9 - x + rng.NormFloat64() }), Faint, Color(1))
 	if err := fig.Save(filepath.Join(dir, "palette.svg")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A long y label on a log axis must not push the plot down: gonum's LogScale placed the label's box at the
+// arithmetic middle of the data range (near the top of a log axis) and padded the plot to fit it.
+func TestLogYLabelDoesNotShiftThePlot(t *testing.T) {
+	xs := []float64{1, 2, 3, 4}
+	ys := []float64{1e-12, 1e-8, 1e-4, 1e-1}
+	tickY := func(label string) string {
+		svg, err := New("t").YLabel(label).LogY().Line("g", xs, ys).SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`y="([-0-9.]+)"[^>]*>\s*1e-2<`).FindStringSubmatch(svg)
+		if m == nil {
+			t.Fatalf("no 1e-2 tick label in the SVG")
+		}
+		return m[1]
+	}
+	if short, long := tickY("y"), tickY("largest gradient in the layer (log scale)"); short != long {
+		t.Errorf("the 1e-2 tick sits at y=%s with a short label but y=%s with a long one", short, long)
 	}
 }

@@ -190,3 +190,14 @@ func multipleLabel(m, e int) string {
 	}
 	return fmt.Sprintf("%de%d", m, e)
 }
+
+// exponentTicks places logTicks on an axis whose coordinate is log10 of the value.
+type exponentTicks struct{ inner logTicks }
+
+func (t exponentTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := t.inner.Ticks(math.Pow(10, lo), math.Pow(10, hi))
+	for i := range ticks {
+		ticks[i].Value = math.Log10(ticks[i].Value)
+	}
+	return ticks
+}
