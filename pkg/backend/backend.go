@@ -127,15 +127,6 @@ func Describe() string {
 	return line
 }
 
-// Name returns the short name of the shared backend ("go", "xla", ...), or "unavailable".
-func Name() string {
-	b, err := Get()
-	if err != nil {
-		return "unavailable"
-	}
-	return b.Name()
-}
-
 // New creates a backend from a configuration string, turning GoMLX's panics (unknown backend, a plugin that
 // cannot load or would have to be downloaded) into errors that say how to fix them.
 func New(config string) (b compute.Backend, err error) {

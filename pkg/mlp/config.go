@@ -169,12 +169,6 @@ func (c *Config) Quiet() *Config { c.quiet = true; return c }
 // Hidden returns the hidden-layer widths.
 func (c *Config) Hidden() []int { return slices.Clone(c.hidden) }
 
-// NumEpochs returns the configured number of epochs.
-func (c *Config) NumEpochs() int { return c.epochs }
-
-// DropoutRate returns the configured dropout rate (0 for none) and mode.
-func (c *Config) DropoutRate() (float64, DropoutMode) { return c.dropout, c.dropoutMode }
-
 // Architecture is a short name such as "5x512" or "1024-512-1".
 func (c *Config) Architecture() string { return architecture(c.hidden) }
 
