@@ -11,7 +11,7 @@
 //	var model256 = lecture.Fit(mlp.New(256, 256, 256, 256, 256).Seeds(mlp.DrawSeeds(65392, 5)).WithHistory())
 //
 //	%%
-//	lecture.PlotFit(model256, "5 x 256, 1000 epochs")
+//	lecture.PlotFit(model256, "5 x 256, 1000 epochs", false)
 package lecture
 
 import (

@@ -29,7 +29,7 @@ func ExampleConfig_Validate() {
 	// dropout rate = 1.5: need a value in [0, 1)
 }
 
-// The lecture's 15 hidden layers of 32 units, as Keras summarises them.
+// A Keras-style summary of a network with three hidden layers of 32 units.
 func ExampleModel_Summary() {
 	m, _ := mlp.New(32, 32, 32).Initial()
 	fmt.Print(m.Summary())
