@@ -7,7 +7,6 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Tensor is a named array of float32 values with its shape, printable in abbreviated form.
@@ -111,42 +110,24 @@ func (g *Gradients) String() string {
 }
 
 // Gradients computes the gradient of the mean squared error on (xs, ys) with respect to every kernel and bias.
-func (m *Model) Gradients(xs, ys []float32) (grads *Gradients, err error) {
+func (m *Model) Gradients(xs, ys []float32) (*Gradients, error) {
 	if err := checkPairs(xs, ys); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			grads, err = nil, fmt.Errorf("GoMLX: %v", r)
-		}
-	}()
-	b, err := m.compute()
-	if err != nil {
-		return nil, err
-	}
-	store, vars, err := newStore(m.Layers)
-	if err != nil {
-		return nil, err
-	}
 	d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
-	e, err := model.NewExec(b, store, func(_ *model.Scope, x, y *graph.Node) []*graph.Node {
-		loss := mse(forward(x, vars, d), y)
-		g := x.Graph()
+	n := len(xs)
+	out, err := m.run("gradients", 2, func(data []*graph.Node, weights []dense) []*graph.Node {
+		loss := mse(stack(data[0], weights, d, true), data[1])
 		var params []*graph.Node
-		for _, lv := range vars {
-			params = append(params, lv.kernel.NodeValue(g), lv.bias.NodeValue(g))
+		for _, w := range weights {
+			params = append(params, w.kernel, w.bias)
 		}
 		return append([]*graph.Node{loss}, graph.Gradient(loss, params...)...)
-	})
+	}, tensors.FromFlatDataAndDimensions(xs, n, 1), tensors.FromFlatDataAndDimensions(ys, n, 1))
 	if err != nil {
 		return nil, err
 	}
-	n := len(xs)
-	out, err := call(e, tensors.FromFlatDataAndDimensions(xs, n, 1), tensors.FromFlatDataAndDimensions(ys, n, 1))
-	if err != nil {
-		return nil, err
-	}
-	grads = &Gradients{Loss: float64(tensors.ToScalar[float32](out[0]))}
+	grads := &Gradients{Loss: float64(tensors.ToScalar[float32](out[0]))}
 	for i, l := range m.Layers {
 		k, err := tensors.CopyFlatData[float32](out[1+2*i])
 		if err != nil {

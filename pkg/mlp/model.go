@@ -46,10 +46,8 @@ type Model struct {
 
 	backend compute.Backend // Runs predictions; nil means backend.Get().
 
-	predictOnce sync.Once
-	predictExec *graph.Exec
-	weights     []any // The weights as tensors, arguments of predictExec after the inputs.
-	predictErr  error
+	weightsOnce sync.Once
+	weights     []any // The weights as tensors: the last arguments of the shared graphs (see run).
 }
 
 func layerName(i int) string { return fmt.Sprintf("dense_%d", i) }
@@ -190,76 +188,82 @@ func call(e *model.Exec, args ...any) (out []*tensors.Tensor, err error) {
 	return e.Call(args...)
 }
 
-// predictors holds one compiled prediction graph per backend, layer shapes and dropout setting. The weights
-// are inputs of the graph, so models of the same architecture (an ensemble's members, a model reloaded from
-// the cache) share it and XLA compiles it once per input size, not once per model.
-var predictors sync.Map
+// sharedExecs holds compiled graphs keyed by kind, backend, layer shapes and dropout setting. The weights are
+// inputs of these graphs, so models of the same architecture (an ensemble's members, models reloaded from the
+// cache) share them, and XLA compiles each once per input size instead of once per model.
+var sharedExecs sync.Map
 
-type predictorKey struct {
+type sharedKey struct {
+	kind    string
 	backend compute.Backend
 	shapes  string
 	rate    float64
 	mode    DropoutMode
 }
 
-func predictorFor(b compute.Backend, layers []Layer, d dropout) (*graph.Exec, error) {
-	key := predictorKey{backend: b, rate: d.rate, mode: d.mode} // d.mask is nil: prediction has none.
+// sharedExec returns the graph of the given kind for layers, building it with build on first use. The graph's
+// inputs are numData data nodes followed by each layer's kernel and bias.
+func sharedExec(kind string, b compute.Backend, layers []Layer, d dropout, numData int,
+	build func(data []*graph.Node, weights []dense) []*graph.Node) (*graph.Exec, error) {
+	key := sharedKey{kind: kind, backend: b, rate: d.rate, mode: d.mode} // d.mask is nil: no training here.
 	for _, l := range layers {
 		key.shapes += fmt.Sprintf("%dx%d,", l.In, l.Out)
 	}
-	if e, ok := predictors.Load(key); ok {
+	if e, ok := sharedExecs.Load(key); ok {
 		return e.(*graph.Exec), nil
 	}
-	n := len(layers)
-	e, err := graph.NewExec(b, func(inputs []*graph.Node) *graph.Node {
-		weights := make([]dense, n)
+	e, err := graph.NewExec(b, func(inputs []*graph.Node) []*graph.Node {
+		weights := make([]dense, len(layers))
 		for i := range weights {
-			weights[i] = dense{kernel: inputs[1+2*i], bias: inputs[2+2*i]}
+			weights[i] = dense{kernel: inputs[numData+2*i], bias: inputs[numData+2*i+1]}
 		}
-		return stack(inputs[0], weights, d, true)
+		return build(inputs[:numData], weights)
 	})
 	if err != nil {
 		return nil, err
 	}
-	actual, _ := predictors.LoadOrStore(key, e)
+	actual, _ := sharedExecs.LoadOrStore(key, e)
 	return actual.(*graph.Exec), nil
 }
 
-// predictor returns the shared prediction graph and the model's weights as its arguments after the inputs.
-func (m *Model) predictor() (*graph.Exec, []any, error) {
-	m.predictOnce.Do(func() {
-		b, err := m.compute()
-		if err != nil {
-			m.predictErr = err
-			return
+// run executes the shared graph of the given kind on data followed by the model's weights.
+func (m *Model) run(kind string, numData int, build func(data []*graph.Node, weights []dense) []*graph.Node,
+	data ...*tensors.Tensor) (out []*tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("GoMLX: %v", r)
 		}
-		if m.predictExec, m.predictErr = predictorFor(b, m.Layers, dropout{rate: m.DropoutRate, mode: m.DropoutMode}); m.predictErr != nil {
-			return
-		}
+	}()
+	b, err := m.compute()
+	if err != nil {
+		return nil, err
+	}
+	e, err := sharedExec(kind, b, m.Layers, dropout{rate: m.DropoutRate, mode: m.DropoutMode}, numData, build)
+	if err != nil {
+		return nil, err
+	}
+	m.weightsOnce.Do(func() {
 		for _, l := range m.Layers {
 			m.weights = append(m.weights, tensors.FromFlatDataAndDimensions(l.Kernel, l.In, l.Out),
 				tensors.FromFlatDataAndDimensions(l.Bias, l.Out))
 		}
 	})
-	return m.predictExec, m.weights, m.predictErr
+	args := make([]any, 0, len(data)+len(m.weights))
+	for _, t := range data {
+		args = append(args, t)
+	}
+	return e.Call(append(args, m.weights...)...)
 }
 
 // Predict returns the network's output for each input.
-func (m *Model) Predict(xs []float32) (pred []float32, err error) {
+func (m *Model) Predict(xs []float32) ([]float32, error) {
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, err
 	}
-	e, weights, err := m.predictor()
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			pred, err = nil, fmt.Errorf("GoMLX: %v", r)
-		}
-	}()
-	args := append([]any{tensors.FromFlatDataAndDimensions(xs, len(xs), 1)}, weights...)
-	out, err := e.Call(args...)
+	d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
+	out, err := m.run("predict", 1, func(data []*graph.Node, weights []dense) []*graph.Node {
+		return []*graph.Node{stack(data[0], weights, d, true)}
+	}, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
 	if err != nil {
 		return nil, err
 	}
