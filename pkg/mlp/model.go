@@ -280,22 +280,10 @@ func (m *Model) HiddenActivations(xs []float32, layer int) ([][]float32, error) 
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, err
 	}
-	b, err := m.compute()
-	if err != nil {
-		return nil, err
-	}
-	store, vars, err := newStore(m.Layers[:layer+1])
-	if err != nil {
-		return nil, err
-	}
 	d := dropout{rate: m.DropoutRate, mode: m.DropoutMode}
-	e, err := model.NewExec(b, store, func(_ *model.Scope, x *graph.Node) *graph.Node {
-		return stack(x, nodesOf(x.Graph(), vars), d, false)
-	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := call(e, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
+	out, err := m.run(fmt.Sprintf("hidden-%d", layer), 1, func(data []*graph.Node, weights []dense) []*graph.Node {
+		return []*graph.Node{stack(data[0], weights[:layer+1], d, false)}
+	}, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
 	if err != nil {
 		return nil, err
 	}
