@@ -130,20 +130,25 @@ KERNEL_GOMLX_BACKEND="${GOMLX_BACKEND:-}"
 # wheel with pip (pinned version and hash), take the one .so out of it and put it in .tools/pjrt/, where
 # pkg/backend finds it and selects it by absolute path (GOMLX_BACKEND=xla:/abs/path.so never downloads).
 # go-xla v0.4.4 loads it (PJRT C API v0.115 here; go-xla itself would have fetched v0.114).
+# pkg/backend pins the .so's SHA-256 (pluginSHA256 in pkg/backend/plugincheck.go): change both together.
+# The stamp also records the .so's size and mtime, so a damaged or replaced copy is reinstalled by a plain
+# run of this script, which is what pkg/backend's errors tell the user to do.
 # LECTURE_NO_XLA=1 skips this step: everything then runs on the pure-Go backend.
 PJRT_WHEEL_REQ="lammps-jax-pjrt-cpu==0.11.2"
 PJRT_WHEEL_SHA256="1319390d948b39f69f7dade496b7c385149d9ca6097a6b62114da113216d9ad1"
 PJRT_MEMBER="lammps_jax_pjrt_cpu/pjrt_c_api_cpu_plugin.so"
+# file_id FILE: its size and mtime, or "none".
+file_id() { stat -c '%s %Y' "$1" 2>/dev/null || echo none; }
 step_pjrt() {
   local dest="$TOOLS/pjrt" so key tmp
   so="$dest/$(basename "$PJRT_MEMBER")"
   if [[ "${LECTURE_NO_XLA:-0}" == 1 ]]; then
-    rm -f "$so"
+    rm -f "$so" "$so.verified"
     skip_step pjrt "LECTURE_NO_XLA=1: the pure-Go backend will run"
     return
   fi
   key="$(key_of "$PJRT_WHEEL_REQ" "$PJRT_WHEEL_SHA256" "$PJRT_MEMBER")"
-  if fresh pjrt "$key" && [[ -f "$so" ]]; then
+  if fresh pjrt "$key $(file_id "$so")" && [[ -f "$so" ]]; then
     skip_step pjrt
     return
   fi
@@ -166,8 +171,9 @@ with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:
     shutil.copyfileobj(src, dst, 1 << 20)
 PY
   chmod 0755 "$so.partial"
+  rm -f "$so.verified" # pkg/backend's record of the old file's hash check.
   mv -f "$so.partial" "$so"
-  stamp pjrt "$key"
+  stamp pjrt "$key $(file_id "$so")"
   done_step pjrt
 }
 

@@ -35,6 +35,10 @@ go vet ./...
 section "go test on the pure-Go backend"
 GOMLX_BACKEND=go go test ./...
 
+section "fuzzing the spec and data validation (10 s each; longer by hand: see the Fuzz functions)"
+GOMLX_BACKEND=go go test -run '^$' -fuzz '^FuzzSpec$' -fuzztime 10s ./pkg/mlp/
+go test -run '^$' -fuzz '^FuzzSpecValidate$' -fuzztime 10s ./pkg/data/
+
 if [[ "${LECTURE_NO_XLA:-0}" != 1 ]]; then
   section "go test on XLA CPU"
   plugin="$(ls "$TOOLS"/pjrt/*.so 2>/dev/null | head -n1 || true)"
@@ -43,7 +47,7 @@ if [[ "${LECTURE_NO_XLA:-0}" != 1 ]]; then
       "or set LECTURE_NO_XLA=1 to test the pure-Go backend only" >&2
     exit 1
   fi
-  GOMLX_BACKEND="xla:$plugin" go test ./pkg/mlp/ ./pkg/lecture/
+  GOMLX_BACKEND="xla:$plugin" go test ./pkg/mlp/ ./pkg/kerasadam/ ./pkg/runner/ ./pkg/lecture/
 fi
 
 section "docker-compose.yml (static)"

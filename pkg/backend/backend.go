@@ -1,19 +1,16 @@
 // Package backend chooses the GoMLX compute backend the lecture runs on, without ever downloading anything.
 //
 // GoMLX's own default is XLA, whose first use downloads a PJRT plugin; on a machine without internet that
-// panics. This package picks instead, in order:
+// panics. This package turns that auto-install off and picks instead, in order:
 //
-//  1. $GOMLX_BACKEND, when set (for example "go", "xla:cpu" or "xla:/path/to/pjrt_plugin.so");
-//  2. XLA with a PJRT CPU plugin installed locally by scripts/setup.sh under the repository's .tools/pjrt/;
+//  1. $GOMLX_BACKEND, when set (for example "go", "xla:cpu" or "xla:/path/to/pjrt_plugin.so"); "xla" and
+//     "xla:cpu" mean the local plugin of step 2, and are an error when none is installed;
+//  2. XLA with the PJRT CPU plugin installed locally by scripts/setup.sh under the repository's .tools/pjrt/;
 //  3. the pure-Go backend, which always works.
 //
-// [Get] returns one shared backend per process and prints, once, a line saying which backend runs and why.
-//
-// Example:
-//
-//	b, err := backend.Get()
-//	if err != nil { ... }
-//	fmt.Println(b.Name())
+// Every plugin file is checked ([CheckPlugin]) before GoMLX loads it, since loading a damaged one can kill
+// the process. [Get] returns one shared backend per process and prints, once, a line saying which backend
+// runs and why.
 package backend
 
 import (
@@ -35,19 +32,71 @@ const EnvVar = compute.ConfigEnvVar
 // Choice is a backend configuration and the reason it was chosen.
 type Choice struct {
 	Config string // Passed to compute.NewWithConfig, e.g. "go" or "xla:/abs/plugin.so".
-	Reason string // One human sentence.
+	Reason string // One human sentence; it may name files on this machine.
+	Brief  string // A few words, without machine paths, e.g. "PJRT CPU plugin, local".
+	Err    error  // Non-nil when Config cannot work: [New] would fail with this error.
 }
+
+// xlaNames are the names under which go-xla registers its backend.
+var xlaNames = map[string]bool{"xla": true, "stablehlo": true, "hlo": true, "shlo": true}
 
 // Choose decides which backend configuration to use, without creating it.
 func Choose() Choice {
 	if cfg, ok := os.LookupEnv(EnvVar); ok && cfg != "" {
-		return Choice{Config: cfg, Reason: "set by $" + EnvVar}
+		c := Choice{Config: cfg, Reason: "set by $" + EnvVar, Brief: "set by $" + EnvVar}
+		resolved, err := resolve(cfg)
+		if err != nil {
+			c.Err = err
+			return c
+		}
+		if resolved != cfg {
+			c.Config = resolved
+			c.Reason += " (" + cfg + " means the local PJRT CPU plugin " + LocalPlugin() + ")"
+		}
+		return c
 	}
-	if plugin := LocalPlugin(); plugin != "" {
-		return Choice{Config: "xla:" + plugin, Reason: "PJRT CPU plugin found at " + plugin}
+	plugin := LocalPlugin()
+	if plugin == "" {
+		return Choice{Config: "go", Brief: "no PJRT plugin installed",
+			Reason: "no $" + EnvVar + " and no PJRT plugin in " + PluginDir() + " (scripts/setup.sh installs one)"}
 	}
-	return Choice{Config: "go", Reason: "no $" + EnvVar + " and no PJRT plugin in " + PluginDir() +
-		" (scripts/setup.sh installs one)"}
+	if err := CheckPlugin(plugin); err != nil {
+		// The lecture still runs, on the slower backend; the reason says how to get XLA back.
+		return Choice{Config: "go", Brief: "local PJRT plugin unusable", Reason: err.Error()}
+	}
+	return Choice{Config: "xla:" + plugin, Brief: "PJRT CPU plugin, local", Reason: "PJRT CPU plugin found at " + plugin}
+}
+
+// resolve maps a configuration to the one given to GoMLX: an XLA configuration that names no plugin or the
+// "cpu" plugin becomes the local plugin's absolute path (options after a comma kept), since go-xla would
+// otherwise look for, and before this package disabled that, download one; a plugin given by absolute path
+// must pass [CheckPlugin]. Other configurations pass unchanged.
+func resolve(config string) (string, error) {
+	name, rest, _ := strings.Cut(config, ":")
+	if !xlaNames[name] {
+		return config, nil
+	}
+	plugin, opts, hasOpts := strings.Cut(rest, ",")
+	switch {
+	case plugin == "" || plugin == "cpu":
+		local := LocalPlugin()
+		if local == "" {
+			return "", fmt.Errorf("%s=%s asks for the PJRT CPU plugin, but none is installed in %s, and this "+
+				"package never downloads one: run scripts/setup.sh to install it, or set %s=go to use the "+
+				"pure-Go backend", EnvVar, config, PluginDir(), EnvVar)
+		}
+		plugin = local
+	case !filepath.IsAbs(plugin):
+		return config, nil // Another plugin by name ("cuda", ...): go-xla only searches, with auto-install off.
+	}
+	if err := CheckPlugin(plugin); err != nil {
+		return "", err
+	}
+	out := name + ":" + plugin
+	if hasOpts {
+		out += "," + opts
+	}
+	return out, nil
 }
 
 // Identity names what a configuration computes with, for cache keys: the backend name and, for a plugin
@@ -66,10 +115,16 @@ func Identity(config string) string {
 	return fmt.Sprintf("%s:%s:%d,%s", name, filepath.Base(path), size, opts)
 }
 
+// pluginDirOverride replaces PluginDir in tests.
+var pluginDirOverride string
+
 // PluginDir is where scripts/setup.sh installs the PJRT CPU plugin: .tools/pjrt under the repository root.
 // The root is found from this source file's own path, which also holds when a notebook uses the package
 // through a go.work file.
 func PluginDir() string {
+	if pluginDirOverride != "" {
+		return pluginDirOverride
+	}
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		return filepath.Join(".tools", "pjrt")
@@ -77,13 +132,16 @@ func PluginDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", ".tools", "pjrt")
 }
 
-// LocalPlugin returns the path of a PJRT plugin (*.so) in [PluginDir], or "" if there is none.
+// LocalPlugin returns the absolute path of a PJRT plugin (*.so) in [PluginDir], [PluginName] first, or "" if
+// there is none. It does not check the file: see [CheckPlugin].
 func LocalPlugin() string {
 	matches, _ := filepath.Glob(filepath.Join(PluginDir(), "*.so"))
 	if len(matches) == 0 {
 		return ""
 	}
-	sort.Strings(matches)
+	sort.SliceStable(matches, func(i, j int) bool {
+		return filepath.Base(matches[i]) == PluginName && filepath.Base(matches[j]) != PluginName
+	})
 	abs, err := filepath.Abs(matches[0])
 	if err != nil {
 		return matches[0]
@@ -96,6 +154,7 @@ var (
 	shared    compute.Backend
 	sharedErr error
 	line      string
+	summary   string
 	// Quiet suppresses the announcement Get prints; tests set it, and so does package lecture, which shows
 	// it once in its Setup cell instead of in every cell's output.
 	Quiet bool
@@ -105,12 +164,17 @@ var (
 func Get() (compute.Backend, error) {
 	once.Do(func() {
 		choice := Choose()
+		if choice.Err != nil {
+			sharedErr = choice.Err
+			return
+		}
 		shared, sharedErr = New(choice.Config)
 		if sharedErr != nil {
 			return
 		}
 		name, _, _ := strings.Cut(choice.Config, ":") // "go", "xla", ...: the name GOMLX_BACKEND uses.
 		line = fmt.Sprintf("backend: %s — %s", name, choice.Reason)
+		summary = fmt.Sprintf("backend: %s (%s)", name, choice.Brief)
 		if !Quiet {
 			fmt.Println(line)
 		}
@@ -119,7 +183,7 @@ func Get() (compute.Backend, error) {
 }
 
 // Describe returns the one-line announcement of the shared backend (creating it if needed), or the error
-// that prevented it.
+// that prevented it. It may name files on this machine: see [Summary] for a line to publish.
 func Describe() string {
 	if _, err := Get(); err != nil {
 		return "backend: unavailable — " + err.Error()
@@ -127,16 +191,33 @@ func Describe() string {
 	return line
 }
 
-// New creates a backend from a configuration string, turning GoMLX's panics (unknown backend, a plugin that
-// cannot load or would have to be downloaded) into errors that say how to fix them.
+// Summary is like [Describe] without machine paths, for handouts: e.g. "backend: xla (PJRT CPU plugin,
+// local)" or "backend: go (set by $GOMLX_BACKEND)".
+func Summary() string {
+	if _, err := Get(); err != nil {
+		return "backend: unavailable (run scripts/setup.sh, or set " + EnvVar + "=go)"
+	}
+	return summary
+}
+
+// newWithConfig creates a GoMLX backend; tests replace it to prove a bad plugin never reaches GoMLX.
+var newWithConfig = compute.NewWithConfig
+
+// New creates a backend from a configuration string. It resolves and checks the plugin first (see
+// [Choose]), and turns GoMLX's panics (unknown backend, a plugin that cannot load) into errors that say how
+// to fix them.
 func New(config string) (b compute.Backend, err error) {
+	resolved, err := resolve(config)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			b, err = nil, fmt.Errorf("backend %q failed: %v; set %s=go to use the pure-Go backend, or run "+
 				"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(r), EnvVar)
 		}
 	}()
-	b, err = compute.NewWithConfig(config)
+	b, err = newWithConfig(resolved)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q failed: %v; set %s=go to use the pure-Go backend, or run "+
 			"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(err), EnvVar)

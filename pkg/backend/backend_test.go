@@ -1,31 +1,150 @@
 package backend
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/gomlx/compute"
 )
+
+// usePluginDir points PluginDir at dir for one test and forgets verified hashes.
+func usePluginDir(t *testing.T, dir string) {
+	t.Helper()
+	old := pluginDirOverride
+	pluginDirOverride = dir
+	verified.Clear()
+	t.Cleanup(func() { pluginDirOverride = old; verified.Clear() })
+}
+
+// noLoad fails the test if GoMLX is asked to create an XLA backend, i.e. to dlopen a plugin.
+func noLoad(t *testing.T) {
+	t.Helper()
+	old := newWithConfig
+	newWithConfig = func(config string) (compute.Backend, error) {
+		t.Errorf("GoMLX was asked to load %q", config)
+		return nil, errors.New("test: loading refused")
+	}
+	t.Cleanup(func() { newWithConfig = old })
+}
+
+// noNetwork makes every HTTP request through the default client fail, and counts them.
+func noNetwork(t *testing.T) *atomic.Int32 {
+	t.Helper()
+	var n atomic.Int32
+	old := http.DefaultTransport
+	http.DefaultTransport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n.Add(1)
+		t.Errorf("network request to %s", r.URL)
+		return nil, errors.New("test: network refused")
+	})
+	t.Cleanup(func() { http.DefaultTransport = old })
+	return &n
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// fakePlugin builds a complete ELF shared library of the given size for this machine: a header, one
+// PT_LOAD segment spanning the whole file, and section headers at its very end, as real libraries have.
+func fakePlugin(size int) []byte {
+	buf := make([]byte, size)
+	machine, ok := elfMachine[runtime.GOARCH]
+	if !ok {
+		machine = elf.EM_X86_64
+	}
+	const shstrtabOff, shentsize = 64 + 56, 64
+	shoff := uint64(size - 2*shentsize)
+	hdr := elf.Header64{Type: uint16(elf.ET_DYN), Machine: uint16(machine), Version: 1, Phoff: 64, Shoff: shoff,
+		Ehsize: 64, Phentsize: 56, Phnum: 1, Shentsize: shentsize, Shnum: 2, Shstrndx: 1}
+	copy(hdr.Ident[:], elf.ELFMAG)
+	hdr.Ident[elf.EI_CLASS], hdr.Ident[elf.EI_DATA], hdr.Ident[elf.EI_VERSION] =
+		byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)
+	prog := elf.Prog64{Type: uint32(elf.PT_LOAD), Flags: uint32(elf.PF_R), Filesz: uint64(size), Memsz: uint64(size), Align: 4096}
+	names := "\x00.shstrtab\x00"
+	sections := []elf.Section64{{}, {Name: 1, Type: uint32(elf.SHT_STRTAB), Off: shstrtabOff, Size: uint64(len(names)), Addralign: 1}}
+	var w bytes.Buffer
+	binary.Write(&w, binary.LittleEndian, hdr)
+	binary.Write(&w, binary.LittleEndian, prog)
+	w.WriteString(names)
+	copy(buf, w.Bytes())
+	w.Reset()
+	binary.Write(&w, binary.LittleEndian, sections)
+	copy(buf[shoff:], w.Bytes())
+	return buf
+}
+
+func writeFile(t *testing.T, path string, b []byte) string {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func skipWithoutELF(t *testing.T) {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("plugins are not ELF files here")
+	}
+}
 
 func TestChooseHonoursEnv(t *testing.T) {
 	t.Setenv(EnvVar, "go")
-	if c := Choose(); c.Config != "go" || !strings.Contains(c.Reason, EnvVar) {
+	if c := Choose(); c.Config != "go" || !strings.Contains(c.Reason, EnvVar) || c.Err != nil {
 		t.Errorf("Choose() = %+v, want go set by $%s", c, EnvVar)
 	}
 }
 
+// Whatever Choose picks by itself must name no plugin by name (go-xla would look that up, and with
+// auto-install on, download it): "go", or "xla:" and the absolute path of a sound plugin in PluginDir.
 func TestChooseWithoutEnvNeverDownloads(t *testing.T) {
 	t.Setenv(EnvVar, "")
+	check := func(c Choice) {
+		t.Helper()
+		if c.Err != nil {
+			t.Errorf("Choose() error: %v", c.Err)
+		}
+		if c.Config == "go" {
+			return
+		}
+		plugin, ok := strings.CutPrefix(c.Config, "xla:")
+		if !ok || !filepath.IsAbs(plugin) || filepath.Dir(plugin) != mustAbs(t, PluginDir()) {
+			t.Errorf("Choose() = %q: want go or xla:<absolute path in %s>", c.Config, PluginDir())
+		} else if err := CheckPlugin(plugin); err != nil {
+			t.Errorf("Choose() picked a plugin that fails its check: %v", err)
+		}
+	}
+	check(Choose()) // The repository's own .tools/pjrt, whatever setup.sh left there.
+	usePluginDir(t, t.TempDir())
+	if c := Choose(); c.Config != "go" {
+		t.Errorf("empty plugin dir, but Choose() = %+v", c)
+	}
+	writeFile(t, filepath.Join(PluginDir(), "pjrt_c_api_other_plugin.so"), fakePlugin(2<<20))
 	c := Choose()
-	switch {
-	case LocalPlugin() != "" && c.Config != "xla:"+LocalPlugin():
-		t.Errorf("plugin %s present but Choose() = %+v", LocalPlugin(), c)
-	case LocalPlugin() == "" && c.Config != "go":
-		t.Errorf("no plugin but Choose() = %+v, want go", c)
+	check(c)
+	if runtime.GOOS == "linux" && c.Config == "go" {
+		t.Errorf("a sound plugin is installed, but Choose() = %+v", c)
 	}
-	if c.Config == "xla" || c.Config == "xla:cpu" {
-		t.Errorf("Choose() = %q would download a plugin", c.Config)
+}
+
+func mustAbs(t *testing.T, p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return abs
 }
 
 func TestNewReportsBadConfigAsError(t *testing.T) {
@@ -41,6 +160,164 @@ func TestNewReportsBadConfigAsError(t *testing.T) {
 		if strings.Contains(err.Error(), "goroutine") {
 			t.Errorf("New(%q) error carries a stack dump", cfg)
 		}
+	}
+}
+
+func TestCheckPluginAcceptsCompleteELF(t *testing.T) {
+	p := writeFile(t, filepath.Join(t.TempDir(), "plugin.so"), fakePlugin(2<<20))
+	if err := CheckPlugin(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A truncated plugin used to crash the process with SIGBUS inside dlopen: now every path to GoMLX (New, and
+// Choose from $GOMLX_BACKEND or from PluginDir) reports it, and GoMLX never sees it.
+func TestBadPluginIsAnErrorNotACrash(t *testing.T) {
+	skipWithoutELF(t)
+	noLoad(t)
+	full := fakePlugin(4 << 20)
+	bad := map[string][]byte{
+		"first 1 MiB":        full[:1<<20],
+		"first half":         full[:len(full)/2],
+		"tiny":               full[:4096],
+		"not ELF":            make([]byte, 2<<20),
+		"executable, no .so": func() []byte { b := fakePlugin(2 << 20); b[16] = byte(elf.ET_EXEC); return b }(),
+	}
+	if real := LocalPlugin(); real != "" { // The real plugin's header, with everything after it missing.
+		f, err := os.Open(real)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := make([]byte, 1<<20)
+		_, err = f.ReadAt(head, 0)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad["real plugin, first 1 MiB"] = head
+	}
+	dir := t.TempDir()
+	usePluginDir(t, dir)
+	for name, b := range bad {
+		p := writeFile(t, filepath.Join(dir, "pjrt_c_api_cpu_plugin.so"), b)
+		if err := CheckPlugin(p); err == nil {
+			t.Errorf("%s: CheckPlugin accepted it", name)
+		}
+		_, err := New("xla:" + p)
+		if err == nil || !strings.Contains(err.Error(), "scripts/setup.sh") || !strings.Contains(err.Error(), EnvVar+"=go") {
+			t.Errorf("%s: New error %v does not say how to fix it", name, err)
+		}
+		t.Setenv(EnvVar, "xla:cpu")
+		if c := Choose(); c.Err == nil {
+			t.Errorf("%s: $%s=xla:cpu, Choose() = %+v, want an error", name, EnvVar, c)
+		}
+		t.Setenv(EnvVar, "")
+		if c := Choose(); c.Config != "go" || !strings.Contains(c.Reason, "setup.sh") {
+			t.Errorf("%s: Choose() = %+v, want go and how to fix the plugin", name, c)
+		}
+	}
+	for name, p := range map[string]string{"missing": filepath.Join(dir, "none.so"), "directory": dir} {
+		if _, err := New("xla:" + p); err == nil {
+			t.Errorf("%s: New accepted it", name)
+		}
+	}
+}
+
+// The plugin setup.sh installs must match the pinned hash; a stamp file spares later processes the hashing.
+func TestPinnedPluginHash(t *testing.T) {
+	skipWithoutELF(t)
+	dir := t.TempDir()
+	usePluginDir(t, dir)
+	fake := fakePlugin(2 << 20)
+	p := writeFile(t, filepath.Join(dir, PluginName), fake)
+	if err := CheckPlugin(p); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("a plugin that is not the pinned one passed: %v", err)
+	}
+	if err := CheckPlugin(writeFile(t, filepath.Join(dir, "other.so"), fake)); err != nil {
+		t.Errorf("only %s is pinned, yet other.so failed: %v", PluginName, err)
+	}
+
+	sum := sha256.Sum256(fake)
+	old := pluginSHA256
+	pluginSHA256 = hex.EncodeToString(sum[:])
+	t.Cleanup(func() { pluginSHA256 = old })
+	if err := CheckPlugin(p); err != nil {
+		t.Fatal(err)
+	}
+	stamp, err := os.ReadFile(p + ".verified")
+	if err != nil || !strings.Contains(string(stamp), pluginSHA256) {
+		t.Fatalf("stamp %q, %v; want one holding the hash", stamp, err)
+	}
+
+	// Same size, new contents and modification time: hashed again, and refused.
+	fake[2<<19]++
+	writeFile(t, p, fake)
+	if err := os.Chtimes(p, time.Now(), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	verified.Clear()
+	if err := CheckPlugin(p); err == nil {
+		t.Fatal("changed plugin passed on the strength of an old stamp")
+	}
+}
+
+// $GOMLX_BACKEND=xla or xla:cpu without a local plugin used to make go-xla download one.
+func TestXLAWithoutLocalPluginIsAnErrorNotADownload(t *testing.T) {
+	usePluginDir(t, t.TempDir())
+	noLoad(t)
+	requests := noNetwork(t)
+	for _, cfg := range []string{"xla", "xla:", "xla:cpu", "xla:cpu,noshared_buffers", "stablehlo:cpu"} {
+		_, err := New(cfg)
+		if err == nil || !strings.Contains(err.Error(), "scripts/setup.sh") || !strings.Contains(err.Error(), EnvVar+"=go") {
+			t.Errorf("New(%q) error %v does not say how to fix it", cfg, err)
+		}
+		t.Setenv(EnvVar, cfg)
+		if c := Choose(); c.Err == nil {
+			t.Errorf("$%s=%s: Choose() = %+v, want an error", EnvVar, cfg, c)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d network requests", n)
+	}
+}
+
+func TestXLAAndCPUMeanTheLocalPlugin(t *testing.T) {
+	skipWithoutELF(t)
+	dir := t.TempDir()
+	usePluginDir(t, dir)
+	p := mustAbs(t, writeFile(t, filepath.Join(dir, "pjrt_c_api_test_plugin.so"), fakePlugin(2<<20)))
+	for cfg, want := range map[string]string{
+		"xla":                      "xla:" + p,
+		"xla:cpu":                  "xla:" + p,
+		"xla:cpu,noshared_buffers": "xla:" + p + ",noshared_buffers",
+		"shlo:,tf32=false":         "shlo:" + p + ",tf32=false",
+		"xla:cuda":                 "xla:cuda", // By name: go-xla searches, and with auto-install off only that.
+		"go":                       "go",
+	} {
+		if got, err := resolve(cfg); got != want || err != nil {
+			t.Errorf("resolve(%q) = %q, %v; want %q", cfg, got, err, want)
+		}
+	}
+	t.Setenv(EnvVar, "xla:cpu")
+	if c := Choose(); c.Config != "xla:"+p || c.Err != nil || strings.Contains(c.Brief, dir) {
+		t.Errorf("Choose() = %+v, want the local plugin, and a Brief without its path", c)
+	}
+}
+
+// Summary names the backend without machine paths; Describe keeps its format.
+func TestSummaryAndDescribe(t *testing.T) {
+	t.Setenv(EnvVar, "go")
+	Quiet = true
+	if got, want := Summary(), "backend: go (set by $"+EnvVar+")"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+	if got := Describe(); !strings.HasPrefix(got, "backend: go — ") {
+		t.Errorf("Describe() = %q", got)
+	}
+	usePluginDir(t, t.TempDir())
+	t.Setenv(EnvVar, "")
+	if c := Choose(); strings.Contains(c.Brief, PluginDir()) || c.Brief == "" {
+		t.Errorf("Choose().Brief = %q", c.Brief)
 	}
 }
 

@@ -14,11 +14,7 @@
 // Generation is seeded and uses only math/rand/v2's PCG source, so the same [Spec] gives the same data on
 // every machine.
 //
-// Example:
-//
-//	ds, err := data.Generate(data.Lecture())
-//	if err != nil { ... }
-//	fmt.Println(len(ds.TrainX), len(ds.ValX)) // 50 10000
+// See the package example for the lecture's data set in three lines.
 package data
 
 import (
@@ -29,7 +25,7 @@ import (
 
 // Spec says how to generate a data set. Its zero value is not valid: start from [Lecture] and change fields.
 type Spec struct {
-	Seed       uint64  // Seed of the random generator.
+	Seed       uint64  // Seed of the random generator: any value.
 	NumTrain   int     // Number of training points (the lecture: 50).
 	NumVal     int     // Number of validation points (the lecture: 10,000).
 	NoiseSD    float64 // Standard deviation of the Gaussian noise added to the true function.
@@ -42,11 +38,15 @@ func Lecture() Spec {
 	return Spec{Seed: 20200218, NumTrain: 50, NumVal: 10000, NoiseSD: 0.15, Lo: -2, Hi: 2, GridPoints: 401}
 }
 
-// String is a compact, stable description of the spec; fit caches use it as part of their key.
-func (s Spec) String() string {
-	return fmt.Sprintf("data.Spec{seed=%d train=%d val=%d noise=%g range=[%g,%g] grid=%d fn=v2}",
-		s.Seed, s.NumTrain, s.NumVal, s.NoiseSD, s.Lo, s.Hi, s.GridPoints)
-}
+// Caps on a Spec's sizes, so that a typo cannot ask for petabytes: Generate allocates two float32 slices per
+// training or validation point and two float64 slices per grid point.
+const (
+	MaxPoints     = 10_000_000 // NumTrain + NumVal: 76 MiB.
+	MaxGridPoints = 1_000_000  // GridPoints: 15 MiB.
+	// MaxMagnitude bounds |Lo|, |Hi| and NoiseSD, far beyond any sensible spec but small enough that every
+	// input, target and grid value stays finite (in float32 too).
+	MaxMagnitude = 1e6
+)
 
 // Validate reports the first field that is out of range.
 func (s Spec) Validate() error {
@@ -55,14 +55,35 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("data.Spec.NumTrain = %d: need at least 1 training point", s.NumTrain)
 	case s.NumVal < 1:
 		return fmt.Errorf("data.Spec.NumVal = %d: need at least 1 validation point", s.NumVal)
-	case s.NoiseSD < 0 || math.IsNaN(s.NoiseSD) || math.IsInf(s.NoiseSD, 0):
-		return fmt.Errorf("data.Spec.NoiseSD = %g: need a finite value >= 0", s.NoiseSD)
-	case !(s.Lo < s.Hi) || math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0):
-		return fmt.Errorf("data.Spec range [%g, %g]: need finite Lo < Hi", s.Lo, s.Hi)
+	case s.NumTrain > MaxPoints || s.NumVal > MaxPoints || s.NumTrain+s.NumVal > MaxPoints: // The sum cannot overflow.
+		return fmt.Errorf("data.Spec NumTrain + NumVal = %d + %d points would need %s of float32 inputs and "+
+			"targets; the cap is MaxPoints = %d (%s)", s.NumTrain, s.NumVal,
+			human((float64(s.NumTrain)+float64(s.NumVal))*8), MaxPoints, human(MaxPoints*8))
 	case s.GridPoints < 2:
 		return fmt.Errorf("data.Spec.GridPoints = %d: need at least 2 points", s.GridPoints)
+	case s.GridPoints > MaxGridPoints:
+		return fmt.Errorf("data.Spec.GridPoints = %d would need %s of float64 grid values; the cap is "+
+			"MaxGridPoints = %d (%s)", s.GridPoints, human(float64(s.GridPoints)*16), MaxGridPoints, human(MaxGridPoints*16))
+	case !(s.NoiseSD >= 0 && s.NoiseSD <= MaxMagnitude): // Also false for NaN.
+		return fmt.Errorf("data.Spec.NoiseSD = %g: need 0 <= NoiseSD <= %g", s.NoiseSD, MaxMagnitude)
+	case !(s.Lo < s.Hi && s.Lo >= -MaxMagnitude && s.Hi <= MaxMagnitude): // Also false for NaN.
+		return fmt.Errorf("data.Spec range [%g, %g]: need %g <= Lo < Hi <= %g", s.Lo, s.Hi, -MaxMagnitude, MaxMagnitude)
 	}
 	return nil
+}
+
+// human formats a byte count in binary units, e.g. "4.0 PiB".
+func human(n float64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return fmt.Sprintf("%.0f B", n)
+	}
+	i := -1
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", n, units[i])
 }
 
 // TrueFunction is the noiseless regression target: a bump of height 1 at 0 on top of a slow wave and a slight

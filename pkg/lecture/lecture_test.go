@@ -2,10 +2,8 @@ package lecture
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,66 +32,117 @@ func capture(t *testing.T, f func()) string {
 	return <-done
 }
 
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lecture-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(fitcache.EnvVar, dir) // Tests never touch the user's cache.
+	os.Setenv("LECTURE_PROGRESS", "off")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// oneError checks that out is exactly one error line containing want.
+func oneError(t *testing.T, what, out, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("%s printed %q; want one error line containing %q", what, out, want)
+	}
+}
+
 func TestBadInputPrintsOneLine(t *testing.T) {
 	out := capture(t, func() {
-		if m := Fit(mlp.New(32, 0).Cache(fitcache.Off())); m != nil {
+		if m := Fit(mlp.New(32, 0)); m != nil {
 			t.Error("Fit with a zero width returned a model")
 		}
 	})
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: fit ") || !strings.Contains(lines[0], "hidden width #1 is 0") {
-		t.Errorf("printed %q; want one error line naming the width", out)
-	}
-	// Later cells receive nil and must stay quiet rather than panic.
+	oneError(t, "Fit(New(32, 0))", out, "units must be between 1 and")
 	out = capture(t, func() {
-		PlotFit(nil, "t", true)
-		PlotHistory(nil, "t")
-		Evaluate(nil)
-		Summary(nil)
-		PrintMaxGradients(Gradients(nil))
-		PlotEnsemble(nil, "t")
+		if w := Widths(1<<40, 5); w != nil {
+			t.Error("Widths(1<<40) returned widths")
+		}
 	})
-	if out != "" {
-		t.Errorf("nil model printed %q", out)
+	oneError(t, "Widths(1<<40, 5)", out, "need between 1 and 256")
+	out = capture(t, func() { Ensemble(mlp.New(8).Epochs(2), 1<<40, 1) })
+	oneError(t, "Ensemble(k=1<<40)", out, "between 1 and 1000")
+	out = capture(t, func() { Fit(mlp.New(16).Epochs(5).InitStdDev(1e20)) })
+	oneError(t, "a diverged fit", out, "diverged")
+}
+
+// Every cell function handed what a failed cell returns (nil, or a list with a nil member) says so in one
+// line and shows no misleading output.
+func TestMissingInputsAreReportedNotShown(t *testing.T) {
+	m := Fit(mlp.New(8).Epochs(5))
+	if m == nil {
+		t.Fatal("fit failed")
+	}
+	g := Gradients(m)
+	for name, f := range map[string]func(){
+		"PlotFit":                 func() { PlotFit(nil, "t", true) },
+		"PlotHistory":             func() { PlotHistory(nil, "t") },
+		"Evaluate":                func() { Evaluate(nil) },
+		"Summary":                 func() { Summary(nil) },
+		"Kernels":                 func() { Kernels(nil) },
+		"PrintMaxGradients":       func() { PrintMaxGradients(nil) },
+		"Gradients":               func() { Gradients(nil) },
+		"PlotEnsemble nil member": func() { PlotEnsemble([]*mlp.Model{m, nil}, "t") },
+		"PlotEnsemble empty":      func() { PlotEnsemble(nil, "t") },
+		"PlotGradients empty":     func() { PlotGradients("t", []string{"a"}, &mlp.Gradients{}) },
+		"PlotGradients nil":       func() { PlotGradients("t", []string{"a"}, nil) },
+		"EnsembleScores nil":      func() { EnsembleScores([]*mlp.Model{m, nil}) },
+		"ApproachTable nil":       func() { ApproachTable(m, m, []*mlp.Model{m, nil}) },
+		"ScoreTable nil":          func() { ScoreTable("t", m, nil) },
+		"ScoreTable empty":        func() { ScoreTable("t") },
+		"PrintGradients range":    func() { PrintGradients(g, 1, -5) },
+		"PrintGradients too many": func() { PrintGradients(g, 2, 1) },
+	} {
+		out := capture(t, f)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") {
+			t.Errorf("%s printed %q; want one error line", name, out)
+		}
+		if strings.Contains(out, "0.00000") || strings.Contains(out, "left out") {
+			t.Errorf("%s printed a misleading number: %q", name, out)
+		}
+	}
+	ens, mean := Scores{}, Scores{}
+	capture(t, func() { ens, mean = EnsembleScores([]*mlp.Model{m, nil}) })
+	if ens != (Scores{}) || mean != (Scores{}) {
+		t.Errorf("EnsembleScores with a nil member returned %v, %v; want zeros", ens, mean)
 	}
 }
 
 func TestHistoryNeededForPlotHistory(t *testing.T) {
-	m := Fit(mlp.New(4).Epochs(3).Cache(fitcache.Off()).Quiet())
+	m := Fit(mlp.New(4).Epochs(3))
 	out := capture(t, func() { PlotHistory(m, "t") })
 	if !strings.Contains(out, "WithHistory()") {
 		t.Errorf("printed %q; want a hint to add WithHistory()", out)
 	}
 }
 
-func TestResultsAreRecorded(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "results.jsonl")
-	t.Setenv(ResultsEnv, path)
-	ms := []*mlp.Model{
-		Fit(mlp.New(8).Epochs(20).Cache(fitcache.Off()).Quiet()),
-		Fit(mlp.New(8, 8).Epochs(20).Cache(fitcache.Off()).Quiet()),
+func TestScoreTableRowsAreLabelledByTheirModels(t *testing.T) {
+	a, b := Fit(mlp.New(8).Epochs(20)), Fit(mlp.New(8, 8).Epochs(20))
+	var rows []Row
+	out := capture(t, func() { rows = ScoreTable("t", a, b) })
+	if len(rows) != 2 || rows[0].Name != "1x8, 20 epochs" || rows[1].Name != "2x8, 20 epochs" {
+		t.Fatalf("rows %+v", rows)
 	}
-	capture(t, func() { ScoreTable("t", []string{"a", "b"}, ms, nil) })
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	for _, r := range rows {
+		if !(r.Ours.Val > 0) || r.Lecture != "" {
+			t.Errorf("row %+v", r)
+		}
+		if !strings.Contains(out, r.Name) {
+			t.Errorf("table text lacks %q:\n%s", r.Name, out)
+		}
 	}
-	var keys []string
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		var rec struct {
-			Key   string
-			Value Scores
-		}
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("bad line %q: %v", line, err)
-		}
-		if rec.Value.Val <= 0 {
-			t.Errorf("%s recorded validation MSE %v", rec.Key, rec.Value.Val)
-		}
-		keys = append(keys, rec.Key)
+	if got := lectureName(mlp.New(512, 512, 512, 512, 512)); got != "model_somany" {
+		t.Errorf("lectureName(5x512) = %q", got)
 	}
-	if strings.Join(keys, ",") != "a,b" {
-		t.Errorf("recorded keys %v, want a, b", keys)
+	if got := lectureName(mlp.New(512, 512, 512, 512, 512).Epochs(100)); got != "" {
+		t.Errorf("lectureName(5x512, 100 epochs) = %q, want none", got)
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -14,10 +17,23 @@ import (
 // keep the SVG small.
 const valPointsShown = 600
 
-func show(fig *plots.Figure) {
-	if err := fig.Display(); err != nil {
-		report("plot", err)
+// show displays fig in the cell, with results attached for the notebook tests when given (see display).
+func show(fig *plots.Figure, results any) {
+	if results == nil || !gonbui.IsNotebook {
+		if err := fig.Display(); err != nil {
+			report("plot", err)
+		}
+		return
 	}
+	svg, err := fig.SVG()
+	if err != nil {
+		report("plot", err)
+		return
+	}
+	if i := strings.Index(svg, "<svg"); i > 0 {
+		svg = svg[i:] // Inline SVG in HTML takes no XML prolog.
+	}
+	display(svg, "", results)
 }
 
 // PlotData draws the true function, the training points and a sample of the validation points.
@@ -32,7 +48,7 @@ func PlotData() {
 		data.Float64s(ds.ValX[:n]), data.Float64s(ds.ValY[:n]), plots.Faint)
 	fig.Line("true function", ds.GridX, ds.GridY)
 	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
-	show(fig)
+	show(fig, nil)
 }
 
 // PlotFit draws a model's predictions over the true function and the training points, as the lecture's
@@ -40,23 +56,28 @@ func PlotData() {
 // contributes to the output (its activation times its output weight): the pieces the model adds up.
 func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 	ds := Data()
-	if m == nil || ds == nil {
+	if ds == nil {
 		return
 	}
-	pred, err := m.Predict64(ds.GridX)
+	if m == nil {
+		report("plot", errNoModel)
+		return
+	}
+	pred32, err := m.Predict(ds.GridX32())
 	if err != nil {
 		report("plot", err)
 		return
 	}
+	pred := data.Float64s(pred32)
 	fig := plots.New(title).XLabel("x").YLabel("y")
 	if hiddenUnits {
-		last := len(m.Layers) - 2
+		last := len(m.Weights) - 2
 		acts, err := m.HiddenActivations(ds.GridX32(), last)
 		if err != nil {
 			report("plot", err)
 			return
 		}
-		xs, curves, active := unitContributions(ds.GridX, acts, m.Layers[last+1].Kernel)
+		xs, curves, active := unitContributions(ds.GridX, acts, m.Weights[last+1].Kernel)
 		if len(curves) > 0 {
 			fig.Lines(fmt.Sprintf("last hidden layer: unit × output weight (%d largest of %d active units)",
 				len(curves), active), [][]float64{xs}, curves, plots.Faint)
@@ -65,12 +86,13 @@ func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 	fig.Line("true function", ds.GridX, ds.GridY)
 	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
 	fig.Line("model", ds.GridX, pred, plots.Bold)
-	show(fig)
+	show(fig, nil)
 }
 
 // PlotHistory draws the training and validation loss by epoch of a model fitted WithHistory.
 func PlotHistory(m *mlp.Model, title string) {
 	if m == nil {
+		report("plot history", errNoModel)
 		return
 	}
 	if m.History == nil {
@@ -88,7 +110,7 @@ func PlotHistory(m *mlp.Model, title string) {
 		fig.Points(fmt.Sprintf("lowest validation loss: epoch %d", best+1),
 			[]float64{epochs[best]}, []float64{m.History.ValLoss[best]})
 	}
-	show(fig)
+	show(fig, nil)
 }
 
 func argmin(xs []float64) int {
@@ -105,7 +127,7 @@ func argmin(xs []float64) int {
 // training points.
 func PlotEnsemble(members []*mlp.Model, title string) {
 	ds := Data()
-	if len(members) == 0 || ds == nil {
+	if ds == nil {
 		return
 	}
 	each, mean, err := mlp.AveragePredictions(members, ds.GridX32())
@@ -122,7 +144,7 @@ func PlotEnsemble(members []*mlp.Model, title string) {
 	fig.Line("true function", ds.GridX, ds.GridY)
 	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
 	fig.Line("ensemble (average)", ds.GridX, data.Float64s(mean), plots.Bold)
-	show(fig)
+	show(fig, nil)
 }
 
 // PlotGradients draws, on a log scale, the largest |gradient| of each layer's kernel from input to output,
@@ -132,14 +154,21 @@ func PlotGradients(title string, labels []string, grads ...*mlp.Gradients) {
 		report("plot gradients", fmt.Errorf("%d labels for %d gradient sets: give one label per set", len(labels), len(grads)))
 		return
 	}
-	fig := plots.New(title).XLabel("layer (1 = first hidden layer, last = output)").YLabel("max |∂J/∂w| (log scale)").LogY()
-	drawn := 0
 	for i, g := range grads {
-		if g == nil {
-			continue
+		if g == nil || len(g.Kernels) == 0 {
+			report("plot gradients", fmt.Errorf("%q: %w", labels[i], errNoGradients))
+			return
 		}
+	}
+	if len(grads) == 0 {
+		report("plot gradients", fmt.Errorf("no gradient sets: pass at least one lecture.Gradients(model)"))
+		return
+	}
+	fig := plots.New(title).XLabel("layer (1 = first hidden layer, last = output)").YLabel("max |∂J/∂w| (log scale)").LogY()
+	maxima := map[string][]float64{}
+	for i, g := range grads {
 		mx := g.MaxAbsByLayer()
-		record("first_layer_max_grad/"+labels[i], mx[0])
+		maxima[labels[i]] = mx
 		xs, ys := make([]float64, 0, len(mx)), make([]float64, 0, len(mx))
 		for l, v := range mx {
 			if v > 0 && !math.IsInf(v, 0) { // A layer of exactly-zero gradients has no place on a log axis.
@@ -148,11 +177,8 @@ func PlotGradients(title string, labels []string, grads ...*mlp.Gradients) {
 		}
 		fig.Line(labels[i], xs, ys)
 		fig.Points("", xs, ys, plots.Color(i))
-		drawn++
 	}
-	if drawn > 0 {
-		show(fig)
-	}
+	show(fig, map[string]any{"plot": title, "max_abs_grad_by_layer": maxima})
 }
 
 // maxUnitCurves and unitGridStep keep a hidden-unit plot readable and its SVG small: ReLU pieces are straight

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/golecture/regularization/pkg/backend"
-	"github.com/golecture/regularization/pkg/fitcache"
 )
 
 // TestBackendsAgree trains the same small network on the pure-Go backend and on XLA (through the PJRT CPU
@@ -27,15 +26,16 @@ func TestBackendsAgree(t *testing.T) {
 	ds := lectureData(t)
 
 	// The same weights must predict the same on both backends, to float32 rounding.
-	m, err := New(64, 64, 64).Seeds(DrawSeeds(2, 3)).Backend(goB).Initial()
+	m, err := Initial(New(64, 64, 64).Seeds(DrawSeeds(2, 3)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.SetBackend(goB)
 	p1, err := m.Predict(ds.GridX32())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := (&Model{Hidden: m.Hidden, Layers: m.Layers, backend: xlaB}).Predict(ds.GridX32())
+	p2, err := (&Model{Spec: m.Spec, Weights: m.Weights, backend: xlaB}).Predict(ds.GridX32())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +46,12 @@ func TestBackendsAgree(t *testing.T) {
 	}
 
 	// Training differs by rounding only, so the fits stay close.
-	cfg := New(64, 64, 64).Seeds(DrawSeeds(2, 3)).Epochs(200).WithHistory().Cache(fitcache.Off()).Quiet()
-	a, err := cfg.Clone().Backend(goB).Fit(ds)
+	spec := New(64, 64, 64).Seeds(DrawSeeds(2, 3)).Epochs(200).WithHistory()
+	a, err := Train(spec, ds, goB, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := cfg.Clone().Backend(xlaB).Fit(ds)
+	b, err := Train(spec, ds, xlaB, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

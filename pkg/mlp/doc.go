@@ -1,33 +1,31 @@
-// Package mlp fits the lecture's multilayer perceptrons with GoMLX: dense ReLU layers, a linear output,
-// optional dropout, full-batch Adam on mean squared error, and the inspection tools the lecture uses
-// (a Keras-style summary, the weight variables, and per-layer gradients).
+// Package mlp describes and trains the lecture's multilayer perceptrons with GoMLX: dense layers, dropout
+// layers, full-batch Keras-form Adam (package kerasadam) on mean squared error, and the inspection tools the
+// lecture uses (a Keras-style summary, the kernels, and per-layer gradients).
 //
-// A fit is described by a [Config] built with chained methods, then run with [Config.Fit]:
+// A network is a [Spec]: a layer list, as Keras' Sequential model writes it, plus what else decides a fit
+// (seeds, epochs, optimizer, initialization, dropout masks). [New] is the short form for plain ReLU stacks:
 //
-//	ds, _ := data.Generate(data.Lecture())
-//	seeds := mlp.DrawSeeds(65392, 5)             // one kernel and one bias seed per layer (5 hidden + output)
-//	m, err := mlp.New(256, 256, 256, 256, 256).
-//		Seeds(seeds).Epochs(1000).WithHistory().
-//		Fit(ds)
-//	if err != nil { ... }
-//	trainMSE, _ := m.Evaluate(ds.TrainX, ds.TrainY)
-//	fmt.Println(m.Summary())
+//	seeds := mlp.DrawSeeds(8746, 5)
+//	spec := mlp.Sequential(
+//		mlp.Dense(1024, mlp.ReLU).Seeded(seeds.Kernel[0], seeds.Bias[0]),
+//		mlp.Dropout(0.2),
+//		mlp.Dense(1024, mlp.ReLU).Seeded(seeds.Kernel[1], seeds.Bias[1]),
+//		mlp.Dense(1, mlp.Linear).Seeded(seeds.Kernel[2], seeds.Bias[2]),
+//	).Epochs(1000)
+//	small := mlp.New(256, 256, 256, 256, 256).Seeds(mlp.DrawSeeds(65392, 5))
 //
-// What Fit does, so results can be compared with the lecture's Keras run:
+// [Train] fits a Spec and returns a [Model]; it knows nothing of caching or progress displays, which package
+// runner adds. What a fit does, so results can be compared with the lecture's Keras run:
 //
 //   - every kernel and every bias starts from N(0, 0.05²), each drawn from its own seed;
-//   - one Adam step per epoch on the whole training set, computed as Keras does it
-//     (see [Adam]: the step size is bias-corrected and epsilon is added to the square root of the
-//     uncorrected second moment, which matters exactly when gradients are tiny);
+//   - one Adam step per epoch on the whole training set, computed as Keras does it (see package kerasadam);
 //   - float32 throughout;
-//   - with [Config.WithHistory], the training loss of each step and the validation loss after it.
+//   - with [Spec.WithHistory], the training loss of each step and the validation loss after it.
 //
-// Fits are memoized on disk by package fitcache (see [Config.Cache]): a notebook cell that is run again
-// loads its model instead of training it again.
+// The network is built with GoMLX's own layers (layers.Dense over pre-seeded variables, activation.Relu,
+// layers.DropoutNormalize driven by the Store's training flag) in one model.Store per architecture, shared by
+// every model of that architecture, so graphs compile once and training and prediction run the same code.
 //
-// Dropout ([Config.Dropout]) comes in the two conventions the lecture explains, [Inverted] (Keras') and
-// [ScaleAtPredict]; [BernoulliMask] draws the masks the lecture prints to show what dropout does.
-//
-// [Model.Gradients] returns the gradient of the training loss with respect to every kernel and bias;
-// [Gradients.MaxAbsByLayer] gives the per-layer maxima that show gradients vanishing in deep ReLU stacks.
+// Dropout comes in the two conventions the lecture explains, [Inverted] (Keras') and [ScaleAtPredict];
+// [BernoulliMask] draws the masks the lecture prints to show what dropout does.
 package mlp

@@ -5,10 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 )
+
+// MaxMaskEntries caps the size of a mask BernoulliMask draws.
+const MaxMaskEntries = 1 << 20
 
 // BernoulliMask draws a rows x cols matrix of independent 0/1 values, each 1 with probability p, from a
 // generator seeded with seed. With p the dropout rate, a 1 marks a unit dropped on that step.
@@ -18,6 +19,10 @@ func BernoulliMask(seed uint64, p float64, rows, cols int) ([][]int, error) {
 	}
 	if rows < 1 || cols < 1 {
 		return nil, fmt.Errorf("mask shape %dx%d: rows and cols must be >= 1", rows, cols)
+	}
+	if rows > MaxMaskEntries/cols {
+		return nil, fmt.Errorf("mask shape %dx%d would need %s; the cap is %d entries (%s)", rows, cols,
+			HumanBytes(8*float64(rows)*float64(cols)), MaxMaskEntries, HumanBytes(8*MaxMaskEntries))
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xd20f))
 	out := make([][]int, rows)
@@ -32,36 +37,48 @@ func BernoulliMask(seed uint64, p float64, rows, cols int) ([][]int, error) {
 	return out, nil
 }
 
-// MeanTrainingOutput averages the network's output over draws training-mode passes (fresh dropout masks each)
-// and returns the standard error of each mean. Comparing it with [Model.Predict] shows whether a dropout
-// convention keeps the expected output of training equal to the output of prediction.
+// MaxDraws caps the number of passes MeanTrainingOutput averages.
+const MaxDraws = 1_000_000
+
+// MeanTrainingOutput averages the network's output over draws training-mode passes (fresh dropout masks
+// each, from a random stream seeded with seed) and returns the standard error of each mean. Comparing it
+// with [Model.Predict] shows whether a dropout convention keeps the expected output of training equal to
+// the output of prediction.
 func (m *Model) MeanTrainingOutput(xs []float32, draws int, seed int64) (mean, stderr []float64, err error) {
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, nil, err
 	}
-	if draws < 2 {
-		return nil, nil, fmt.Errorf("draws = %d: need at least 2 to estimate a standard error", draws)
+	if draws < 2 || draws > MaxDraws {
+		return nil, nil, fmt.Errorf("draws = %d: need between 2 (for a standard error) and %d", draws, MaxDraws)
 	}
-	b, err := m.compute()
+	weights, err := m.weightTensors()
 	if err != nil {
 		return nil, nil, err
 	}
-	store, vars, err := newStore(m.Layers)
+	b, err := m.backendOrDefault()
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store.SetRNGStateFromSeed(seed); err != nil {
+	n, err := netFor(b, m.Spec)
+	if err != nil {
 		return nil, nil, err
 	}
-	e, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		return forward(x, vars, dropout{rate: m.DropoutRate, mode: m.DropoutMode, mask: keepMask(scope, m.DropoutRate)})
-	})
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.load(weights); err != nil {
+		return nil, nil, err
+	}
+	if err := n.store.SetRNGStateFromSeed(seed); err != nil {
+		return nil, nil, err
+	}
+	e, err := n.exec(execSample)
 	if err != nil {
 		return nil, nil, err
 	}
 	sums, sums2 := make([]float64, len(xs)), make([]float64, len(xs))
+	x := column(xs)
 	for range draws {
-		out, err := call(e, tensors.FromFlatDataAndDimensions(xs, len(xs), 1))
+		out, err := e.Call(x)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -74,21 +91,11 @@ func (m *Model) MeanTrainingOutput(xs []float32, draws int, seed int64) (mean, s
 			sums2[i] += float64(v) * float64(v)
 		}
 	}
-	n := float64(draws)
+	k := float64(draws)
 	mean, stderr = make([]float64, len(xs)), make([]float64, len(xs))
 	for i := range xs {
-		mean[i] = sums[i] / n
-		stderr[i] = math.Sqrt(max(sums2[i]/n-mean[i]*mean[i], 0) / n)
+		mean[i] = sums[i] / k
+		stderr[i] = math.Sqrt(max(sums2[i]/k-mean[i]*mean[i], 0) / (k - 1))
 	}
 	return mean, stderr, nil
-}
-
-// keepMask returns a function drawing 0/1 masks that keep each unit with probability 1-rate, from the Store's
-// random state (so masks differ per step and follow the dropout seed).
-func keepMask(scope *model.Scope, rate float64) func(like *graph.Node) *graph.Node {
-	return func(like *graph.Node) *graph.Node {
-		g := like.Graph()
-		u := scope.RandomUniform(g, like.Shape())
-		return graph.ConvertDType(graph.GreaterOrEqual(u, graph.Scalar(g, like.DType(), rate)), like.DType())
-	}
 }

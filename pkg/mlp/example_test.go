@@ -4,14 +4,13 @@ import (
 	"fmt"
 
 	"github.com/golecture/regularization/pkg/data"
-	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/mlp"
 )
 
 // Fit a small network for a few epochs and score it (not run as a test: it trains).
-func ExampleConfig_Fit() {
+func ExampleTrain() {
 	ds, _ := data.Generate(data.Lecture())
-	m, err := mlp.New(32, 32).Seeds(mlp.DrawSeeds(7, 2)).Epochs(100).WithHistory().Cache(fitcache.Off()).Fit(ds)
+	m, err := mlp.Train(mlp.New(32, 32).Seeds(mlp.DrawSeeds(7, 2)).Epochs(100).WithHistory(), ds, nil, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -21,30 +20,41 @@ func ExampleConfig_Fit() {
 }
 
 // Every setting is checked before any work, and the error names it.
-func ExampleConfig_Validate() {
+func ExampleSpec_Validate() {
 	fmt.Println(mlp.New(32, 32).Seeds(mlp.DrawSeeds(7, 3)).Validate())
-	fmt.Println(mlp.New(32).Dropout(1.5, mlp.Inverted, 1).Validate())
+	fmt.Println(mlp.Sequential(mlp.Dense(32, mlp.ReLU), mlp.Dropout(1.5), mlp.Dense(1, mlp.Linear)).Validate())
 	// Output:
 	// seed lists have 4 kernel and 4 bias seeds: need 3 each (2 hidden layers + the output layer); mlp.DrawSeeds(seed, 2) makes them
-	// dropout rate = 1.5: need a value in [0, 1)
+	// layer 1: dropout rate = 1.5: need a value in [0, 1)
 }
 
-// A Keras-style summary of a network with three hidden layers of 32 units.
-func ExampleModel_Summary() {
-	m, _ := mlp.New(32, 32, 32).Initial()
+// The lecture's dropout network in small: a layer list, Keras-style, and its summary.
+func ExampleSequential() {
+	seeds := mlp.DrawSeeds(8746, 2)
+	spec := mlp.Sequential(
+		mlp.Dense(32, mlp.ReLU).Seeded(seeds.Kernel[0], seeds.Bias[0]),
+		mlp.Dropout(0.2),
+		mlp.Dense(32, mlp.ReLU).Seeded(seeds.Kernel[1], seeds.Bias[1]),
+		mlp.Dense(1, mlp.Linear).Seeded(seeds.Kernel[2], seeds.Bias[2]),
+	)
+	m, err := mlp.Initial(spec)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Print(m.Summary())
 	// Output:
-	// Model: "mlp_3x32"
+	// Model: "mlp_2x32, dropout 0.2 x1"
 	// ______________________________________________________________
 	// Layer (type)                   Output Shape            Param #
 	// ==============================================================
 	// dense_0 (Dense)                (None, 32)                   64
+	// dropout_1 (Dropout 0.2)        (None, 32)                    0
 	// dense_1 (Dense)                (None, 32)                1,056
-	// dense_2 (Dense)                (None, 32)                1,056
-	// dense_3 (Dense)                (None, 1)                    33
+	// dense_2 (Dense)                (None, 1)                    33
 	// ==============================================================
-	// Total params: 2,209
-	// Trainable params: 2,209
+	// Total params: 1,153
+	// Trainable params: 1,153
 	// Non-trainable params: 0
 	// ______________________________________________________________
 }
@@ -52,7 +62,7 @@ func ExampleModel_Summary() {
 // Per-layer gradient maxima of a network at its initial weights.
 func ExampleModel_Gradients() {
 	ds, _ := data.Generate(data.Lecture())
-	m, _ := mlp.New(32, 32, 32, 32, 32).Seeds(mlp.DrawSeeds(5, 5)).Initial()
+	m, _ := mlp.Initial(mlp.New(32, 32, 32, 32, 32).Seeds(mlp.DrawSeeds(5, 5)))
 	g, err := m.Gradients(ds.TrainX, ds.TrainY)
 	if err != nil {
 		fmt.Println(err)

@@ -3,14 +3,14 @@ package mlp
 import (
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/golecture/regularization/pkg/backend"
 	"github.com/golecture/regularization/pkg/data"
-	"github.com/golecture/regularization/pkg/fitcache"
+	"github.com/golecture/regularization/pkg/kerasadam"
 )
 
 // lectureSeed is a seed with which the 15x32 network stays stuck at its constant start, as the lecture's did
@@ -39,53 +39,57 @@ func widths(n, w int) []int {
 	return out
 }
 
+func train(t testing.TB, s *Spec, ds *data.Dataset) *Model {
+	t.Helper()
+	m, err := Train(s, ds, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// dropoutNet is the lecture's dropout structure in small: dropout after every hidden layer but the last.
+func dropoutNet(width int, rate float64) *Spec {
+	return Sequential(Dense(width, ReLU), Dropout(rate), Dense(width, ReLU), Dense(1, Linear))
+}
+
 func TestRerunIsBitIdentical(t *testing.T) {
 	ds := lectureData(t)
-	cfg := New(16, 16).Seeds(DrawSeeds(3, 2)).Epochs(50).WithHistory().Dropout(0.2, Inverted, 9).Cache(fitcache.Off()).Quiet()
-	a, err := cfg.Fit(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := cfg.Clone().Fit(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range a.Layers {
-		if !slices.Equal(a.Layers[i].Kernel, b.Layers[i].Kernel) || !slices.Equal(a.Layers[i].Bias, b.Layers[i].Bias) {
+	spec := dropoutNet(16, 0.2).Seeds(DrawSeeds(3, 2)).Epochs(50).WithHistory().Masks(Inverted, 9)
+	a, b := train(t, spec, ds), train(t, spec.Clone(), ds)
+	for i := range a.Weights {
+		if !slices.Equal(a.Weights[i].Kernel, b.Weights[i].Kernel) || !slices.Equal(a.Weights[i].Bias, b.Weights[i].Bias) {
 			t.Fatalf("layer %d weights differ between identical fits", i)
 		}
 	}
 	if !slices.Equal(a.History.Loss, b.History.Loss) || !slices.Equal(a.History.ValLoss, b.History.ValLoss) {
 		t.Error("histories differ between identical fits")
 	}
-	pa, _ := a.Predict(ds.ValX[:100])
-	pb, _ := b.Predict(ds.ValX[:100])
-	if !slices.Equal(pa, pb) {
-		t.Error("predictions differ between identical fits")
-	}
 	if len(a.History.Loss) != 50 || a.History.Loss[49] >= a.History.Loss[0] {
 		t.Errorf("history %d entries, first %.4f last %.4f: want 50 entries, decreasing loss",
 			len(a.History.Loss), a.History.Loss[0], a.History.Loss[len(a.History.Loss)-1])
 	}
-
-	c, err := cfg.Clone().Seeds(DrawSeeds(4, 2)).Fit(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if slices.Equal(a.Layers[0].Kernel, c.Layers[0].Kernel) {
+	c := train(t, spec.Clone().Seeds(DrawSeeds(4, 2)), ds)
+	if slices.Equal(a.Weights[0].Kernel, c.Weights[0].Kernel) {
 		t.Error("different seeds gave the same fit")
 	}
-	d, err := cfg.Clone().Dropout(0.2, Inverted, 10).Fit(ds)
-	if err != nil {
+	d := train(t, spec.Clone().Masks(Inverted, 10), ds)
+	if slices.Equal(a.Weights[0].Kernel, d.Weights[0].Kernel) {
+		t.Error("different dropout seeds gave the same fit")
+	}
+	// Training another architecture in between, or predicting with another model, must not disturb a
+	// shared net: the same spec still trains the same weights.
+	if _, err := c.Predict(ds.ValX[:10]); err != nil {
 		t.Fatal(err)
 	}
-	if slices.Equal(a.Layers[0].Kernel, d.Layers[0].Kernel) {
-		t.Error("different dropout seeds gave the same fit")
+	e := train(t, spec.Clone(), ds)
+	if !slices.Equal(a.Weights[1].Kernel, e.Weights[1].Kernel) {
+		t.Error("a refit after other fits of the same architecture differs")
 	}
 }
 
-func TestSummaryOf15x32(t *testing.T) {
-	m, err := New(widths(15, 32)...).Initial()
+func TestSummaryShowsTheLayerList(t *testing.T) {
+	m, err := Initial(New(widths(15, 32)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,16 +102,33 @@ func TestSummaryOf15x32(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}
 	}
-	counts := []int{}
-	for _, l := range m.Layers {
-		counts = append(counts, l.NumParams())
-	}
-	if counts[0] != 64 || counts[1] != 1056 || counts[14] != 1056 || counts[15] != 33 || len(counts) != 16 {
-		t.Errorf("per-layer parameters %v; want 64, 14 x 1056, 33", counts)
-	}
 	k := m.Kernels()
-	if len(k) != 16 || !slices.Equal(k[0].Shape, []int{1, 32}) || !slices.Equal(k[15].Shape, []int{32, 1}) || k[3].Name != "dense_3/kernel" {
+	if len(k) != 16 || k[0] != "dense_0/kernel shape=[1 32]" || k[15] != "dense_15/kernel shape=[32 1]" {
 		t.Errorf("kernels %v", k)
+	}
+	// The lecture's dropout network: dropout after the first four hidden layers only.
+	var layers []Layer
+	for i := range 5 {
+		layers = append(layers, Dense(64, ReLU))
+		if i < 4 {
+			layers = append(layers, Dropout(0.2))
+		}
+	}
+	d, err := Initial(Sequential(append(layers, Dense(1, Linear))...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = d.Summary()
+	if n := strings.Count(s, "(Dropout 0.2)"); n != 4 {
+		t.Errorf("summary shows %d dropout layers, want 4:\n%s", n, s)
+	}
+	lines := strings.Split(s, "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "dense_4 ") })
+	if i < 0 || !strings.HasPrefix(lines[i+1], "dense_5 ") {
+		t.Errorf("the fifth hidden layer should be followed by the output layer:\n%s", s)
+	}
+	if got := d.Spec.Architecture(); got != "5x64, dropout 0.2 x4" {
+		t.Errorf("architecture %q", got)
 	}
 }
 
@@ -117,7 +138,7 @@ func TestSummaryOf15x32(t *testing.T) {
 func TestDropoutKeepsExpectationInBothModes(t *testing.T) {
 	ds := lectureData(t)
 	for _, mode := range []DropoutMode{Inverted, ScaleAtPredict} {
-		m, err := New(1024).Dropout(0.5, mode, 1).Initial()
+		m, err := Initial(Sequential(Dense(1024, ReLU), Dropout(0.5), Dense(1, Linear)).Masks(mode, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +154,7 @@ func TestDropoutKeepsExpectationInBothModes(t *testing.T) {
 		}
 		// Compare the hidden layer's contribution (the output minus its bias, which dropout does not touch)
 		// within 4 standard errors; the draws must be enough to tell a missing factor of 1/2 apart.
-		bias := float64(m.Layers[1].Bias[0])
+		bias := float64(m.Weights[1].Bias[0])
 		for i := range xs {
 			want, got := float64(pred[i])-bias, mean[i]-bias
 			if 4*stderr[i] > 0.25*math.Abs(want) {
@@ -145,47 +166,30 @@ func TestDropoutKeepsExpectationInBothModes(t *testing.T) {
 		}
 	}
 	// The two conventions differ at prediction by the keep probability on the hidden contribution.
-	inv, _ := New(64).Dropout(0.2, Inverted, 1).Initial()
-	sap, _ := New(64).Dropout(0.2, ScaleAtPredict, 1).Initial()
-	pi, _ := inv.Predict([]float32{1.5})
-	ps, _ := sap.Predict([]float32{1.5})
-	b := float64(inv.Layers[1].Bias[0])
-	if got := (float64(ps[0]) - b) / (float64(pi[0]) - b); math.Abs(got-0.8) > 1e-4 {
-		t.Errorf("scale-at-predict / inverted hidden contribution = %.5f, want the keep probability 0.8", got)
-	}
-}
-
-func TestEnsembleBeatsItsMembersOnAverage(t *testing.T) {
-	ds := lectureData(t)
-	members, err := New(32, 32).Epochs(200).Cache(fitcache.Off()).Quiet().Ensemble(ds, 4, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var meanMSE float64
-	for _, m := range members {
-		v, err := m.Evaluate(ds.ValX, ds.ValY)
+	spec := Sequential(Dense(64, ReLU), Dropout(0.2), Dense(1, Linear))
+	predict := func(mode DropoutMode) (float64, *Model) {
+		m, err := Initial(spec.Clone().Masks(mode, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		meanMSE += v / float64(len(members))
+		p, err := m.Predict([]float32{1.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(p[0]), m
 	}
-	_, avg, err := AveragePredictions(members, ds.ValX)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ens := MSE(avg, ds.ValY)
-	if ens > meanMSE {
-		t.Errorf("ensemble validation MSE %.5f > members' mean %.5f", ens, meanMSE)
-	}
-	if slices.Equal(members[0].Layers[0].Kernel, members[1].Layers[0].Kernel) {
-		t.Error("ensemble members share their initialization")
+	pi, inv := predict(Inverted)
+	ps, _ := predict(ScaleAtPredict)
+	b := float64(inv.Weights[1].Bias[0])
+	if got := (ps - b) / (pi - b); math.Abs(got-0.8) > 1e-4 {
+		t.Errorf("scale-at-predict / inverted hidden contribution = %.5f, want the keep probability 0.8", got)
 	}
 }
 
 func TestGradientsVanishInDeepNetworksAtInit(t *testing.T) {
 	ds := lectureData(t)
 	ratio := func(depth int) float64 {
-		m, err := New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)).Initial()
+		m, err := Initial(New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,13 +208,64 @@ func TestGradientsVanishInDeepNetworksAtInit(t *testing.T) {
 	}
 }
 
+// The gradient graph must agree with finite differences of the loss, computed on the host in float64.
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	ds := lectureData(t)
+	m, err := Initial(New(3, 2).Seeds(DrawSeeds(8, 2)).InitStdDev(0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := m.Gradients(ds.TrainX, ds.TrainY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostLoss := func(w []Weights) float64 {
+		var s float64
+		for i, x := range ds.TrainX {
+			h := []float64{float64(x)}
+			for l, lw := range w {
+				out := make([]float64, lw.Out)
+				for o := range out {
+					v := float64(lw.Bias[o])
+					for j := range h {
+						v += h[j] * float64(lw.Kernel[j*lw.Out+o])
+					}
+					if l < len(w)-1 {
+						v = math.Max(v, 0)
+					}
+					out[o] = v
+				}
+				h = out
+			}
+			d := h[0] - float64(ds.TrainY[i])
+			s += d * d
+		}
+		return s / float64(len(ds.TrainX))
+	}
+	const eps = 1e-3
+	for l, lw := range m.Weights {
+		for j := range lw.Kernel {
+			w := slices.Clone(m.Weights)
+			k := slices.Clone(lw.Kernel)
+			w[l].Kernel = k
+			orig := k[j]
+			k[j] = orig + eps
+			up := hostLoss(w)
+			k[j] = orig - eps
+			down := hostLoss(w)
+			want := (up - down) / (2 * eps)
+			got := float64(g.Kernels[l].Data[j])
+			if math.Abs(got-want) > 1e-3*math.Max(1, math.Abs(want)) {
+				t.Errorf("layer %d kernel %d: gradient %.6g, finite difference %.6g", l, j, got, want)
+			}
+		}
+	}
+}
+
 func TestGradientsAfterTraining(t *testing.T) {
 	ds := lectureData(t)
 	first := func(depth int) float64 {
-		m, err := New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)).Cache(fitcache.Off()).Quiet().Fit(ds)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := train(t, New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)), ds)
 		g, err := m.Gradients(ds.TrainX, ds.TrainY)
 		if err != nil {
 			t.Fatal(err)
@@ -225,50 +280,91 @@ func TestGradientsAfterTraining(t *testing.T) {
 	}
 }
 
-func TestCacheHitIsIdenticalAndFast(t *testing.T) {
+func TestEnsembleAverageBeatsItsMembersOnAverage(t *testing.T) {
 	ds := lectureData(t)
-	cache := fitcache.In(t.TempDir())
-	cfg := New(64, 64, 64).Epochs(300).WithHistory().Cache(cache).Quiet()
-	start := time.Now()
-	a, err := cfg.Fit(ds)
+	var members []*Model
+	for i := range 4 {
+		members = append(members, train(t, New(32, 32).Seeds(DrawSeeds(uint64(11+i), 2)).Epochs(200), ds))
+	}
+	var meanMSE float64
+	for _, m := range members {
+		v, err := m.Evaluate(ds.ValX, ds.ValY)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meanMSE += v / float64(len(members))
+	}
+	_, avg, err := AveragePredictions(members, ds.ValX)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fitTime := time.Since(start)
-	// The hit is timed alone: the first prediction afterwards costs the same as after a fit (on XLA it
-	// compiles the prediction graph, about 0.1 s).
-	start = time.Now()
-	b, err := cfg.Clone().Fit(ds)
-	hitTime := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
+	if ens := MSE(avg, ds.ValY); ens > meanMSE {
+		t.Errorf("ensemble validation MSE %.5f > members' mean %.5f", ens, meanMSE)
 	}
-	pb, err := b.Predict(ds.GridX32())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !b.FromDisk || a.FromDisk {
-		t.Fatalf("FromDisk: first %v, second %v; want false, true", a.FromDisk, b.FromDisk)
-	}
-	pa, _ := a.Predict(ds.GridX32())
-	if !slices.Equal(pa, pb) || !slices.Equal(a.History.ValLoss, b.History.ValLoss) {
-		t.Error("cached model differs from the fitted one")
-	}
-	t.Logf("fit %v, cache hit %v (%.0fx)", fitTime, hitTime, float64(fitTime)/float64(hitTime))
-	if hitTime*50 > fitTime {
-		t.Errorf("cache hit took %v, fit %v: want at least 50x faster", hitTime, fitTime)
-	}
-	// A different configuration must not hit.
-	c, err := cfg.Clone().Epochs(301).Fit(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.FromDisk {
-		t.Error("a fit with different epochs was served from the cache")
+	if _, _, err := AveragePredictions([]*Model{members[0], nil}, ds.ValX); err == nil ||
+		!strings.Contains(err.Error(), "model 2 of 2 is missing") {
+		t.Errorf("a nil member: %v", err)
 	}
 }
 
-func TestBadInput(t *testing.T) {
+// Every field of Spec and of Layer takes part in the key, found by reflection so that a field added later
+// is covered too; RecordHistory alone does not.
+func TestKeyCoversEveryField(t *testing.T) {
+	base := dropoutNet(8, 0.2)
+	key := base.Key()
+	mutate := func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Int, reflect.Int64:
+			v.SetInt(v.Int() + 1)
+		case reflect.Float64:
+			v.SetFloat(v.Float() + 0.125)
+		case reflect.String:
+			v.SetString(v.String() + "x")
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+		default:
+			t.Fatalf("no mutation for kind %s: extend this test", v.Kind())
+		}
+	}
+	checked := 0
+	var walk func(path string, get func(*Spec) reflect.Value, typ reflect.Type)
+	walk = func(path string, get func(*Spec) reflect.Value, typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name := path + "." + f.Name
+			field := func(s *Spec) reflect.Value { return get(s).Field(i) }
+			switch f.Type.Kind() {
+			case reflect.Struct:
+				walk(name, field, f.Type)
+				continue
+			case reflect.Slice: // Layers: mutate each field of one layer.
+				elem := func(s *Spec) reflect.Value { return field(s).Index(1) }
+				walk(name+"[1]", elem, f.Type.Elem())
+				c := base.Clone()
+				c.Layers = c.Layers[:len(c.Layers)-1]
+				if c.Key() == key {
+					t.Errorf("dropping a layer leaves the key unchanged")
+				}
+				continue
+			}
+			c := base.Clone()
+			mutate(field(c))
+			checked++
+			if same := c.Key() == key; same != (name == ".RecordHistory") {
+				t.Errorf("changing %s: key unchanged = %v", name, same)
+			}
+		}
+	}
+	walk("", func(s *Spec) reflect.Value { return reflect.ValueOf(s).Elem() }, reflect.TypeOf(Spec{}))
+	if checked < 12 {
+		t.Errorf("only %d fields checked", checked)
+	}
+}
+
+func TestBadSpecsAndData(t *testing.T) {
 	ds := lectureData(t)
 	nan := *ds
 	nan.TrainY = slices.Clone(ds.TrainY)
@@ -278,56 +374,146 @@ func TestBadInput(t *testing.T) {
 	inf.ValX[0] = float32(math.Inf(1))
 	short := *ds
 	short.TrainY = ds.TrainY[:10]
-	blocker := t.TempDir() + "/file"
-	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ok := func() *Config { return New(8).Epochs(2).Cache(fitcache.Off()).Quiet() }
+	ok := func() *Spec { return New(8).Epochs(2) }
+	lr := func(v float64) *Spec { return ok().Optimizer(kerasadam.Defaults().WithLearningRate(v)) }
+	eps := kerasadam.Defaults()
+	eps.Epsilon = 1e-46
 	cases := []struct {
 		name string
-		cfg  *Config
+		spec *Spec
 		ds   *data.Dataset
 		want string
 	}{
-		{"no widths", New().Cache(fitcache.Off()), ds, "hidden widths are empty"},
-		{"zero width", New(8, 0), ds, "hidden width #1 is 0"},
-		{"negative width", New(-3), ds, ">= 1"},
+		{"no widths", New(), ds, "no hidden layers"},
+		{"zero width", New(8, 0), ds, "units must be between 1 and 65536"},
+		{"negative width", New(-3), ds, "units must be between"},
+		{"huge width", New(1 << 40), ds, "units must be between"},
+		{"too deep", New(widths(300, 2)...), ds, "at most 256"},
+		{"big and wide", New(widths(40, 60000)...), ds, "the cap is 8.0 GiB"},
 		{"short seeds", New(8, 8).Seeds(DrawSeeds(1, 1)), ds, "need 3 each"},
 		{"epochs", ok().Epochs(0), ds, "epochs = 0"},
-		{"dropout 1", ok().Dropout(1, Inverted, 1), ds, "dropout rate = 1: need a value in [0, 1)"},
-		{"dropout negative", ok().Dropout(-0.1, Inverted, 1), ds, "[0, 1)"},
-		{"dropout mode", ok().Dropout(0.1, DropoutMode(7), 1), ds, "mlp.Inverted"},
-		{"learning rate", ok().Optimizer(Adam{LearningRate: 0, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}), ds, "learning rate"},
+		{"dropout 1", Sequential(Dense(8, ReLU), Dropout(1), Dense(1, Linear)), ds, "dropout rate = 1: need a value in [0, 1)"},
+		{"dropout first", Sequential(Dropout(0.1), Dense(8, ReLU), Dense(1, Linear)), ds, "must start with a dense layer"},
+		{"no output", Sequential(Dense(8, ReLU), Dense(4, ReLU)), ds, "must be the output layer"},
+		{"dropout mode", ok().Masks(DropoutMode(7), 1), ds, "mlp.Inverted"},
+		{"learning rate 0", lr(0), ds, "learning rate = 0"},
+		{"learning rate overflows float32", lr(1e39), ds, "(+Inf in float32)"},
+		{"epsilon underflows float32", ok().Optimizer(eps), ds, "epsilon = 1e-46 (0 in float32)"},
+		{"init sd overflows", ok().InitStdDev(1e39), ds, "standard deviation = 1e+39"},
+		{"init sd NaN", ok().InitStdDev(math.NaN()), ds, "standard deviation = NaN"},
 		{"nan target", ok(), &nan, "training set: targets[3] = NaN"},
 		{"inf input", ok(), &inf, "validation set: inputs[0] = +Inf"},
 		{"lengths", ok(), &short, "inputs have 50 values but targets have 10"},
 		{"nil data", ok(), nil, "data set is nil"},
-		{"unwritable cache", ok().Cache(fitcache.In(blocker + "/fits")), ds, "LECTURE_FIT_CACHE"},
+		{"nil spec", nil, ds, "the spec is nil"},
 	}
 	for _, c := range cases {
-		_, err := c.cfg.Fit(c.ds)
+		_, err := Train(c.spec, c.ds, nil, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v; want one containing %q", c.name, err, c.want)
 		}
 	}
-	m, _ := New(8).Initial()
+	if _, err := Initial(New(1 << 40)); err == nil {
+		t.Error("Initial(New(1<<40)) gave no error")
+	}
+	if _, err := Initial(New(1e9)); err == nil {
+		t.Error("Initial(New(1e9)) gave no error")
+	}
+	m, err := Initial(New(8))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := m.Predict(nil); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("Predict(nil): %v", err)
 	}
 	if _, err := m.Evaluate(ds.TrainX, ds.TrainY[:3]); err == nil || !strings.Contains(err.Error(), "targets have 3") {
 		t.Errorf("Evaluate with mismatched lengths: %v", err)
 	}
-	if _, err := New(8).Cache(fitcache.Off()).Ensemble(ds, 0, 1); err == nil || !strings.Contains(err.Error(), "k = 0") {
-		t.Errorf("Ensemble(k=0): %v", err)
+	for _, c := range []struct {
+		p          float64
+		rows, cols int
+		want       string
+	}{{1.5, 2, 2, "[0, 1]"}, {0.5, 1 << 40, 1 << 40, "the cap is"}, {0.5, 0, 3, ">= 1"}} {
+		if _, err := BernoulliMask(1, c.p, c.rows, c.cols); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("BernoulliMask(p=%g, %dx%d): %v", c.p, c.rows, c.cols, err)
+		}
 	}
-	if _, err := BernoulliMask(1, 1.5, 2, 2); err == nil || !strings.Contains(err.Error(), "[0, 1]") {
-		t.Errorf("BernoulliMask(p=1.5): %v", err)
+}
+
+// A fit that diverges ends with an error naming the epoch; it never returns a model.
+func TestDivergedFitIsAnError(t *testing.T) {
+	ds := lectureData(t)
+	big := *ds
+	big.TrainY = slices.Clone(ds.TrainY)
+	for i := range big.TrainY {
+		big.TrainY[i] *= 1e19
+	}
+	for _, c := range []struct {
+		name string
+		spec *Spec
+		ds   *data.Dataset
+	}{
+		{"learning rate 1e6", New(32, 32).Epochs(50).Optimizer(kerasadam.Defaults().WithLearningRate(1e6)), ds},
+		{"targets 1e19", New(32, 32).Epochs(5), &big},
+		{"init sd 1e20", New(32, 32).Epochs(5).InitStdDev(1e20), ds},
+	} {
+		m, err := Train(c.spec, c.ds, nil, nil)
+		if m != nil || err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "epoch") {
+			t.Errorf("%s: model %v, error %v; want no model and an error naming the epoch", c.name, m != nil, err)
+		}
+	}
+	// A model whose weights overflow predicts Inf: Evaluate says so instead of scoring it.
+	m, err := Initial(New(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Weights[1].Bias[0] = float32(math.Inf(1))
+	m2 := &Model{Spec: m.Spec, Weights: m.Weights}
+	if _, err := m2.Evaluate(ds.TrainX, ds.TrainY); err == nil || !strings.Contains(err.Error(), "Inf") {
+		t.Errorf("Evaluate of a model with an infinite weight: %v", err)
+	}
+}
+
+func TestCheckRejectsMalformedModels(t *testing.T) {
+	m, err := Initial(New(4, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []func(*Model){
+		func(m *Model) { m.Weights = m.Weights[:2] },
+		func(m *Model) { m.Weights[1].Kernel = m.Weights[1].Kernel[:5] },
+		func(m *Model) { m.Weights[0].Out = 5 },
+		func(m *Model) { m.Weights[2].Bias[0] = float32(math.NaN()) },
+		func(m *Model) { m.History = &History{Loss: []float64{1}} },
+		func(m *Model) { m.Spec = nil },
+	}
+	for i, f := range bad {
+		c := &Model{Spec: m.Spec.Clone(), History: nil}
+		for _, w := range m.Weights {
+			c.Weights = append(c.Weights, Weights{In: w.In, Out: w.Out, Kernel: slices.Clone(w.Kernel), Bias: slices.Clone(w.Bias)})
+		}
+		f(c)
+		if c.Check() == nil {
+			t.Errorf("case %d: Check accepted a malformed model", i)
+		}
+		if _, err := c.Predict([]float32{0}); err == nil {
+			t.Errorf("case %d: Predict ran a malformed model", i)
+		}
+	}
+	if err := m.Check(); err != nil {
+		t.Errorf("a sound model: %v", err)
 	}
 }
 
 func TestBernoulliMask(t *testing.T) {
-	a, _ := BernoulliMask(964, 0.5, 100, 100)
-	b, _ := BernoulliMask(964, 0.5, 100, 100)
+	a, err := BernoulliMask(964, 0.5, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := BernoulliMask(964, 0.5, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ones := 0
 	for r := range a {
 		if !slices.Equal(a[r], b[r]) {
@@ -343,7 +529,7 @@ func TestBernoulliMask(t *testing.T) {
 }
 
 func TestHiddenActivations(t *testing.T) {
-	m, err := New(4, 3).Initial()
+	m, err := Initial(New(4, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,16 +538,16 @@ func TestHiddenActivations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Recompute layer 1 on the host.
-	for i, x := range xs {
+	w := m.Weights
+	for i, x := range xs { // Recompute layer 1 on the host.
 		h0 := make([]float64, 4)
 		for j := range h0 {
-			h0[j] = math.Max(0, float64(x)*float64(m.Layers[0].Kernel[j])+float64(m.Layers[0].Bias[j]))
+			h0[j] = math.Max(0, float64(x)*float64(w[0].Kernel[j])+float64(w[0].Bias[j]))
 		}
 		for k := range 3 {
-			v := float64(m.Layers[1].Bias[k])
+			v := float64(w[1].Bias[k])
 			for j := range h0 {
-				v += h0[j] * float64(m.Layers[1].Kernel[j*3+k])
+				v += h0[j] * float64(w[1].Kernel[j*3+k])
 			}
 			if want := math.Max(0, v); math.Abs(float64(acts[i][k])-want) > 1e-6 {
 				t.Errorf("x=%v unit %d: got %v, want %v", x, k, acts[i][k], want)

@@ -1,85 +1,143 @@
 package mlp
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/golecture/regularization/pkg/backend"
 	"github.com/golecture/regularization/pkg/data"
-	"github.com/golecture/regularization/pkg/fitcache"
-	"github.com/golecture/regularization/pkg/progress"
 )
 
-// codeVersion is part of every fit-cache key: bump it whenever a change here alters what a fit computes.
-const codeVersion = "mlp-fit-v1"
+// EpochFunc is told, after each epoch, its number (from 1) and its training loss. Returning an error stops
+// the fit with that error: a progress display uses it to draw, an interrupt handler to stop.
+type EpochFunc func(epoch int, loss float64) error
 
-// Fit trains the configured network on ds.TrainX/ds.TrainY (validation loss, when recorded, on
-// ds.ValX/ds.ValY), or loads the result of an identical earlier fit from the fit cache.
-func (c *Config) Fit(ds *data.Dataset) (*Model, error) {
-	if err := c.Validate(); err != nil {
+// Train fits spec on ds.TrainX/ds.TrainY, one full-batch Keras-form Adam step per epoch, on backend b (nil:
+// backend.Get()). With spec.RecordHistory it also records the validation loss on ds.ValX/ds.ValY after every
+// step. each, if not nil, is called after every epoch.
+//
+// A fit whose loss stops being finite (a learning rate or initial weights too large, targets too big for
+// float32) ends with an error naming the epoch, never with a model.
+func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Model, error) {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkDataset(ds); err != nil {
 		return nil, err
 	}
-	b, backendKey, err := c.compute()
+	points := len(ds.TrainX)
+	if spec.RecordHistory {
+		points = max(points, len(ds.ValX))
+	}
+	if err := spec.CheckSize(points); err != nil {
+		return nil, err
+	}
+	if b == nil {
+		var err error
+		if b, err = backend.Get(); err != nil {
+			return nil, err
+		}
+	}
+	n, err := netFor(b, spec)
 	if err != nil {
 		return nil, err
 	}
-	cache := c.cache
-	if cache == nil {
-		cache = fitcache.Default()
-	}
-	if err := cache.Check(); err != nil {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.reset(spec); err != nil {
 		return nil, err
 	}
-	key := c.cacheKey(ds, backendKey)
-	var saved savedModel
-	if hit, err := cache.Load(key, &saved); err != nil {
-		return nil, err
-	} else if hit {
-		m := saved.model()
-		m.backend = c.backend
-		return m, nil
+	kind := execTrain
+	args := []any{column(ds.TrainX), column(ds.TrainY)}
+	var history *History
+	if spec.RecordHistory {
+		kind = execTrainVal
+		args = append(args, column(ds.ValX), column(ds.ValY))
+		history = &History{Loss: make([]float64, 0, spec.NumEpochs), ValLoss: make([]float64, 0, spec.NumEpochs)}
 	}
-
-	t, err := newTrainer(c, ds)
+	e, err := n.exec(kind)
 	if err != nil {
 		return nil, err
 	}
-	var bar *progress.Bar
-	if !c.quiet {
-		bar = progress.New("fit "+c.Architecture(), c.epochs)
-	}
-	start := time.Now()
-	for epoch := 1; epoch <= c.epochs; epoch++ {
-		loss, err := t.step()
+	for epoch := 1; epoch <= spec.NumEpochs; epoch++ {
+		out, err := e.Call(args...)
 		if err != nil {
 			return nil, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
-		bar.Update(epoch, loss)
+		loss := float64(tensors.ToScalar[float32](out[0]))
+		val := math.NaN()
+		if history != nil {
+			val = float64(tensors.ToScalar[float32](out[1]))
+		}
+		for _, o := range out {
+			_ = o.FinalizeAll()
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) || (history != nil && (math.IsNaN(val) || math.IsInf(val, 0))) {
+			return nil, fmt.Errorf("epoch %d of %d: the fit diverged (training loss %v, validation loss %v): "+
+				"lower the learning rate (%g) or the initial standard deviation (%g), or scale the targets down",
+				epoch, spec.NumEpochs, loss, val, spec.Adam.LearningRate, spec.InitSD)
+		}
+		if history != nil {
+			history.Loss, history.ValLoss = append(history.Loss, loss), append(history.ValLoss, val)
+		}
+		if each != nil {
+			if err := each(epoch, loss); err != nil {
+				return nil, err
+			}
+		}
 	}
-	bar.Done()
-	m, err := t.model()
-	if err != nil {
-		return nil, err
+	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), backend: b}
+	for i, v := range n.kernels {
+		k, err := v.Value()
+		if err != nil {
+			return nil, err
+		}
+		bias, err := n.biases[i].Value()
+		if err != nil {
+			return nil, err
+		}
+		w := Weights{In: k.Shape().Dimensions[0], Out: k.Shape().Dimensions[1]}
+		if w.Kernel, err = tensors.CopyFlatData[float32](k); err != nil {
+			return nil, err
+		}
+		if w.Bias, err = tensors.CopyFlatData[float32](bias); err != nil {
+			return nil, err
+		}
+		m.Weights = append(m.Weights, w)
 	}
-	m.FitTime = time.Since(start)
-	m.Backend = b.Name()
-	m.backend = c.backend
-	if err := cache.Save(key, newSavedModel(m)); err != nil {
-		return m, err
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("after %d epochs the fit diverged: %w; lower the learning rate (%g)",
+			spec.NumEpochs, err, spec.Adam.LearningRate)
 	}
 	return m, nil
+}
+
+// reset starts a fit: the initial weights of spec in the net's variables (fresh tensors, since a training
+// step hands their buffers over to its outputs), the optimizer's state at zero and the dropout masks' random
+// stream at spec's seed. The caller holds n.mu.
+func (n *net) reset(spec *Spec) error {
+	weights := map[string]bool{}
+	for i, w := range initialWeights(spec) {
+		if err := n.kernels[i].SetValuePreservingOld(tensors.FromFlatDataAndDimensions(w.Kernel, w.In, w.Out)); err != nil {
+			return err
+		}
+		if err := n.biases[i].SetValuePreservingOld(tensors.FromFlatDataAndDimensions(w.Bias, w.Out)); err != nil {
+			return err
+		}
+		weights[n.kernels[i].Path()], weights[n.biases[i].Path()] = true, true
+	}
+	for v := range n.store.IterVariables() {
+		if !weights[v.Path()] { // Adam's step counter and moments, the global step, the random state.
+			if err := v.SetValuePreservingOld(tensors.FromShape(v.Shape())); err != nil {
+				return err
+			}
+		}
+	}
+	return n.store.SetRNGStateFromSeed(spec.DropoutSeed)
 }
 
 func checkDataset(ds *data.Dataset) error {
@@ -95,194 +153,28 @@ func checkDataset(ds *data.Dataset) error {
 	return nil
 }
 
-// cacheKey hashes everything that decides a fit's result.
-func (c *Config) cacheKey(ds *data.Dataset, backendConfig string) string {
-	s := c.resolvedSeeds()
-	return fitcache.Key(codeVersion, "float32", backendConfig, c.hidden, s.Kernel, s.Bias, c.epochs, c.adam,
-		c.initSD, c.dropout, int(c.dropoutMode), c.dropoutSeed, c.history, dataDigest(ds))
-}
-
-// dataDigest hashes the training and validation values bit for bit.
-func dataDigest(ds *data.Dataset) string {
-	h := sha256.New()
-	for _, xs := range [][]float32{ds.TrainX, ds.TrainY, ds.ValX, ds.ValY} {
-		_ = binary.Write(h, binary.LittleEndian, int64(len(xs)))
-		_ = binary.Write(h, binary.LittleEndian, xs)
+// AveragePredictions returns each model's predictions on xs and their mean: an ensemble's prediction.
+func AveragePredictions(models []*Model, xs []float32) (each [][]float32, mean []float32, err error) {
+	if len(models) == 0 {
+		return nil, nil, fmt.Errorf("no models to average: pass at least one")
 	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// trainer holds one fit in progress: the Store with weights and Adam state, and the compiled step.
-type trainer struct {
-	cfg     *Config
-	store   *model.Store
-	vars    []layerVars
-	exec    *model.Exec
-	args    []any
-	history *History
-}
-
-func newTrainer(c *Config, ds *data.Dataset) (t *trainer, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			t, err = nil, fmt.Errorf("GoMLX: %v", r)
-		}
-	}()
-	b, _, err := c.compute()
-	if err != nil {
-		return nil, err
+	if i := slices.Index(models, nil); i >= 0 {
+		return nil, nil, fmt.Errorf("model %d of %d is missing (nil): fit it first", i+1, len(models))
 	}
-	layers := initLayers(c.hidden, c.resolvedSeeds(), c.initSD)
-	store, vars, err := newStore(layers)
-	if err != nil {
-		return nil, err
-	}
-	if err := store.SetRNGStateFromSeed(c.dropoutSeed); err != nil {
-		return nil, err
-	}
-	t = &trainer{cfg: c, store: store, vars: vars}
-	n := len(ds.TrainX)
-	t.args = []any{
-		tensors.FromFlatDataAndDimensions(slices.Clone(ds.TrainX), n, 1),
-		tensors.FromFlatDataAndDimensions(slices.Clone(ds.TrainY), n, 1),
-	}
-	if c.history {
-		t.history = &History{}
-		nv := len(ds.ValX)
-		t.args = append(t.args,
-			tensors.FromFlatDataAndDimensions(slices.Clone(ds.ValX), nv, 1),
-			tensors.FromFlatDataAndDimensions(slices.Clone(ds.ValY), nv, 1))
-		t.exec, err = model.NewExec(b, store, func(scope *model.Scope, x, y, vx, vy *graph.Node) (loss, valLoss *graph.Node) {
-			loss = t.buildStep(scope, x, y)
-			valLoss = mse(forward(vx, vars, dropout{rate: c.dropout, mode: c.dropoutMode}), vy)
-			return loss, valLoss
-		})
-	} else {
-		t.exec, err = model.NewExec(b, store, func(scope *model.Scope, x, y *graph.Node) *graph.Node {
-			return t.buildStep(scope, x, y)
-		})
-	}
-	return t, err
-}
-
-// buildStep builds one full-batch Adam step; it returns the loss before the update. The weights, Adam's
-// moments, its step counter and the dropout random state are Store variables, updated in place.
-func (t *trainer) buildStep(scope *model.Scope, x, y *graph.Node) *graph.Node {
-	g := x.Graph()
-	c := t.cfg
-	d := dropout{rate: c.dropout, mode: c.dropoutMode, mask: keepMask(scope, c.dropout)}
-	loss := mse(forward(x, t.vars, d), y)
-
-	var params []*model.Variable
-	for _, lv := range t.vars {
-		params = append(params, lv.kernel, lv.bias)
-	}
-	nodes := make([]*graph.Node, len(params))
-	for i, v := range params {
-		nodes[i] = v.NodeValue(g)
-	}
-	grads := graph.Gradient(loss, nodes...)
-
-	a := c.adam
-	dt := dtypes.Float32
-	adamScope := scope.In("adam")
-	stepVar := adamScope.VariableWithValue("step", float32(0))
-	stepVar.SetTrainable(false)
-	step := graph.AddScalar(stepVar.NodeValue(g), 1)
-	stepVar.SetNodeValue(step)
-	one := graph.ScalarOne(g, dt)
-	// lr_t = lr * sqrt(1 - β2^t) / (1 - β1^t)
-	lrT := graph.MulScalar(graph.Div(
-		graph.Sqrt(graph.Sub(one, graph.Pow(graph.Scalar(g, dt, a.Beta2), step))),
-		graph.Sub(one, graph.Pow(graph.Scalar(g, dt, a.Beta1), step))), a.LearningRate)
-	for i, v := range params {
-		// Moments start at zero (tensors.FromShape is zero-filled).
-		mVar := adamScope.VariableWithValue(fmt.Sprintf("m_%d", i), tensors.FromShape(v.Shape()))
-		vVar := adamScope.VariableWithValue(fmt.Sprintf("v_%d", i), tensors.FromShape(v.Shape()))
-		mVar.SetTrainable(false)
-		vVar.SetTrainable(false)
-		grad := grads[i]
-		m := graph.Add(graph.MulScalar(mVar.NodeValue(g), a.Beta1), graph.MulScalar(grad, 1-a.Beta1))
-		s := graph.Add(graph.MulScalar(vVar.NodeValue(g), a.Beta2), graph.MulScalar(graph.Square(grad), 1-a.Beta2))
-		update := graph.Mul(lrT, graph.Div(m, graph.AddScalar(graph.Sqrt(s), a.Epsilon)))
-		v.SetNodeValue(graph.Sub(nodes[i], update))
-		mVar.SetNodeValue(m)
-		vVar.SetNodeValue(s)
-	}
-	return loss
-}
-
-// step runs one epoch and returns its training loss.
-func (t *trainer) step() (float64, error) {
-	out, err := call(t.exec, t.args...)
-	if err != nil {
-		return math.NaN(), err
-	}
-	loss := float64(tensors.ToScalar[float32](out[0]))
-	if t.history != nil {
-		t.history.Loss = append(t.history.Loss, loss)
-		t.history.ValLoss = append(t.history.ValLoss, float64(tensors.ToScalar[float32](out[1])))
-	}
-	for _, o := range out {
-		_ = o.FinalizeAll()
-	}
-	return loss, nil
-}
-
-// model copies the trained weights out of the Store.
-func (t *trainer) model() (*Model, error) {
-	c := t.cfg
-	m := &Model{Hidden: c.Hidden(), DropoutRate: c.dropout, DropoutMode: c.dropoutMode,
-		History: t.history, Epochs: c.epochs, Layers: make([]Layer, len(t.vars))}
-	for i, lv := range t.vars {
-		k, err := lv.kernel.Value()
+	mean = make([]float32, len(xs))
+	sums := make([]float64, len(xs))
+	for _, m := range models {
+		p, err := m.Predict(xs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		b, err := lv.bias.Value()
-		if err != nil {
-			return nil, err
+		each = append(each, p)
+		for i, v := range p {
+			sums[i] += float64(v)
 		}
-		l := Layer{In: k.Shape().Dimensions[0], Out: k.Shape().Dimensions[1]}
-		if l.Kernel, err = tensors.CopyFlatData[float32](k); err != nil {
-			return nil, err
-		}
-		if l.Bias, err = tensors.CopyFlatData[float32](b); err != nil {
-			return nil, err
-		}
-		m.Layers[i] = l
 	}
-	return m, nil
-}
-
-// savedModel is what the fit cache stores: plain exported data only.
-type savedModel struct {
-	Hidden      []int
-	Layers      []Layer
-	Loss        []float64
-	ValLoss     []float64
-	HasHistory  bool
-	DropoutRate float64
-	DropoutMode int
-	Backend     string
-	FitNanos    int64
-	Epochs      int
-}
-
-func newSavedModel(m *Model) savedModel {
-	s := savedModel{Hidden: m.Hidden, Layers: m.Layers, DropoutRate: m.DropoutRate, DropoutMode: int(m.DropoutMode),
-		Backend: m.Backend, FitNanos: int64(m.FitTime), Epochs: m.Epochs}
-	if m.History != nil {
-		s.HasHistory, s.Loss, s.ValLoss = true, m.History.Loss, m.History.ValLoss
+	for i, s := range sums {
+		mean[i] = float32(s / float64(len(models)))
 	}
-	return s
-}
-
-func (s savedModel) model() *Model {
-	m := &Model{Hidden: s.Hidden, Layers: s.Layers, DropoutRate: s.DropoutRate, DropoutMode: DropoutMode(s.DropoutMode),
-		Backend: s.Backend, FitTime: time.Duration(s.FitNanos), Epochs: s.Epochs, FromDisk: true}
-	if s.HasHistory {
-		m.History = &History{Loss: s.Loss, ValLoss: s.ValLoss}
-	}
-	return m
+	return each, mean, nil
 }

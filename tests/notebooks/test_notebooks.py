@@ -1,12 +1,14 @@
 """Executes every lecture notebook through the real GoNB kernel and checks what the lecture teaches.
 
-The notebooks are run once per session (by scripts/handouts.py, exactly as the handout command runs them),
-with $LECTURE_RESULTS pointing at a file where pkg/lecture records the figures it shows. Artifacts (executed
-notebooks, HTML handouts, a screenshot of one handout page, the run times) go to artifacts/.
+The notebooks are run once per session (by scripts/handouts.py, exactly as the handout command runs them). The
+figures checked are read from the executed notebooks: every table and the gradient plot carry a machine-readable
+copy of their numbers under RESULTS_MIME (see pkg/lecture/scores.go), beside the HTML a reader sees. Artifacts
+(executed notebooks, HTML handouts, a screenshot of one handout page, the run times) go to artifacts/.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ import handouts  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ARTIFACTS = REPO / "artifacts"
+RESULTS_MIME = "application/vnd.golecture.results+json"
 
 
 def test_there_are_notebooks():
@@ -39,21 +42,33 @@ def test_committed_notebooks_are_clean(path):
 
 
 @pytest.fixture(scope="session")
-def run(tmp_path_factory):
-    results = tmp_path_factory.mktemp("results") / "results.jsonl"
-    os.environ["LECTURE_RESULTS"] = str(results)  # Inherited by the kernel and every cell it runs.
+def run():
     os.environ.setdefault("LECTURE_PROGRESS", "off")
     out = ARTIFACTS / "handouts"
     report = handouts.build(NOTEBOOKS, out)
     lines = [f"{name}: {seconds:.1f}s" for name, seconds, _ in report]
     (ARTIFACTS / "notebook_times.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    records = {}
-    for line in results.read_text().splitlines():
-        rec = json.loads(line)
-        records[rec["key"]] = rec["value"]
     executed = {p.name: nbformat.read(out / p.name, as_version=4) for p in NOTEBOOKS}
-    return executed, records, out
+    return executed, results_of(executed), out
+
+
+def results_of(executed):
+    """Collects the figures the notebooks showed: tables by title, plots by title, and a few printed lines."""
+    r = {"tables": {}, "plots": {}, "text": ""}
+    for nb in executed.values():
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                if o.output_type == "stream":
+                    r["text"] += o.text
+                data = o.get("data", {})
+                if RESULTS_MIME in data:
+                    rec = json.loads(data[RESULTS_MIME])
+                    if "table" in rec:
+                        r["tables"][rec["table"]] = rec
+                    else:
+                        r["plots"][rec["plot"]] = rec
+    return r
 
 
 def outputs_text(cell):
@@ -92,22 +107,35 @@ def test_every_plot_cell_shows_an_svg(run, name):
 
 def test_four_approaches_tell_the_lectures_story(run):
     _, r, _ = run
-    rows = ["model_somany (5x512)", "model_256 (5x256)", "model_256_less_train (mean)", "ensemble (average of 10)"]
-    train = {k: r[k]["Train"] for k in rows}
-    val = {k: r[k]["Val"] for k in rows}
-    assert min(train, key=train.get) == rows[0], f"the big model should fit the training set best: {train}"
-    assert min(val, key=val.get) == rows[3], f"the ensemble should score best on validation data: {val}"
+    rows = r["tables"]["Training and validation MSE of the four approaches"]["rows"]
+    assert [row["Lecture"] for row in rows] == ["model_somany", "model_256", "model_256_less_train", "ensemble"]
+    train = [row["Ours"]["Train"] for row in rows]
+    val = [row["Ours"]["Val"] for row in rows]
+    assert min(train) == train[0], f"the big model should fit the training set best: {train}"
+    assert min(val) == val[3], f"the ensemble should score best on validation data: {val}"
+    assert rows[0]["Name"] == "5x512, 1000 epochs", "rows are labelled by the models passed"
+
+
+def test_dropout_network_is_the_lectures(run):
+    _, r, _ = run
+    summary = r["text"]
+    assert summary.count("(Dropout 0.2)") == 4, "the dropout model has a dropout layer after each of 4 hidden layers"
+    names = [row["Name"] for row in r["tables"]["Dropout models"]["rows"]]
+    assert names == ["5x1024, dropout 0.2 x4, 1000 epochs", "5x1024, dropout 0.05 x4, 1000 epochs"]
 
 
 def test_depth_story_and_vanishing_gradients(run):
     _, r, _ = run
-    variance = r["val_variance"]
-    assert r["13 x 32"]["Val"] < 2 * r["5 x 256 (reference)"]["Val"], "13 layers should fit"
-    assert abs(r["15 x 32"]["Val"] - variance) < 0.1 * variance, "15 layers should be stuck at a constant"
-    assert r["first_layer_max_grad/15 layers, after 1000 epochs"] < 1e-6
-    assert r["first_layer_max_grad/15 layers, at initialization"] < 1e-6
-    assert r["first_layer_max_grad/13 layers, after 1000 epochs"] > 1e-4
-    assert 1 <= r["seed_sweep_15x32_stuck"] < 8, "the seed sweep should show both outcomes"
+    variance = float(re.search(r"validation targets' variance\): ([0-9.]+)", r["text"]).group(1))
+    rows = {row["Name"]: row["Ours"] for row in r["tables"]["Deeper networks of 32-unit layers"]["rows"]}
+    assert rows["13x32, 1000 epochs"]["Val"] < 2 * rows["5x256, 1000 epochs"]["Val"], "13 layers should fit"
+    assert abs(rows["15x32, 1000 epochs"]["Val"] - variance) < 0.1 * variance, "15 layers should be stuck at a constant"
+    grads = r["plots"]["Largest kernel gradient in each layer"]["max_abs_grad_by_layer"]
+    assert grads["15 layers, after 1000 epochs"][0] < 1e-6
+    assert grads["15 layers, at initialization"][0] < 1e-6
+    assert grads["13 layers, after 1000 epochs"][0] > 1e-4
+    sweep = r["tables"]["seed sweep"]
+    assert 1 <= sweep["stuck"] < len(sweep["rows"]), "the seed sweep should show both outcomes"
 
 
 def test_handouts_are_self_contained_and_render(run):

@@ -1,0 +1,12 @@
+//go:build ((linux && (amd64 || arm64)) || (darwin && arm64) || (windows && amd64)) && !noxla
+
+// The constraint above is that of github.com/gomlx/gomlx/backends/default's xla.go: where XLA is compiled in.
+
+package backend
+
+import "github.com/gomlx/go-xla/compute/xla"
+
+// go-xla downloads a PJRT plugin whenever New or GetAvailablePlugins is asked for one by name (or none) and
+// auto-install is on, its default. This package promises never to download anything: turn it off. It runs
+// after go-xla's own init, which only ever sets it off (for $GOMLX_NO_AUTO_INSTALL).
+func init() { xla.EnableAutoInstall(false) }

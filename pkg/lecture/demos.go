@@ -1,0 +1,192 @@
+package lecture
+
+import (
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/golecture/regularization/pkg/data"
+	"github.com/golecture/regularization/pkg/mlp"
+	"github.com/golecture/regularization/pkg/runner"
+)
+
+// Summary prints m's Keras-style summary.
+func Summary(m *mlp.Model) {
+	if m == nil {
+		report("summary", errNoModel)
+		return
+	}
+	fmt.Print(m.Summary())
+}
+
+// Kernels prints the model's kernels (weight matrices) and their shapes.
+func Kernels(m *mlp.Model) {
+	if m == nil {
+		report("kernels", errNoModel)
+		return
+	}
+	for _, k := range m.Kernels() {
+		fmt.Println(k)
+	}
+}
+
+// Gradients computes the gradient of the training loss with respect to every layer's kernel at m's current
+// weights.
+func Gradients(m *mlp.Model) *mlp.Gradients {
+	ds := Data()
+	if ds == nil {
+		return nil
+	}
+	if m == nil {
+		report("gradients", errNoModel)
+		return nil
+	}
+	g, err := m.Gradients(ds.TrainX, ds.TrainY)
+	if err != nil {
+		report("gradients", err)
+		return nil
+	}
+	return g
+}
+
+var errNoGradients = fmt.Errorf("no gradients: the lecture.Gradients call before this one failed (see its error)")
+
+// PrintGradients prints the kernel gradients of the first `first` and the last `last` layers in abbreviated
+// form, with one line standing for the layers in between, like the lecture's printout.
+func PrintGradients(g *mlp.Gradients, first, last int) {
+	if g == nil || len(g.Kernels) == 0 {
+		report("print gradients", errNoGradients)
+		return
+	}
+	n := len(g.Kernels)
+	if first < 0 || last < 0 || first+last > n {
+		report("print gradients", fmt.Errorf("first = %d, last = %d: need two counts >= 0 that add up to at most "+
+			"the %d layers", first, last, n))
+		return
+	}
+	for i, k := range g.Kernels {
+		switch {
+		case i < first || i >= n-last:
+			fmt.Print(k)
+		case i == first:
+			fmt.Printf("... %d layers left out ...\n", n-first-last)
+		}
+	}
+}
+
+// PrintMaxGradients prints the largest kernel gradient of each layer: signed (as numpy's max) and absolute.
+func PrintMaxGradients(g *mlp.Gradients) {
+	if g == nil || len(g.Kernels) == 0 {
+		report("print gradients", errNoGradients)
+		return
+	}
+	mx, ma := g.MaxByLayer(), g.MaxAbsByLayer()
+	fmt.Printf("%-16s %14s %14s\n", "layer", "max", "max |grad|")
+	for i := range mx {
+		fmt.Printf("%-16s %14.7e %14.7e\n", g.Kernels[i].Name, mx[i], ma[i])
+	}
+}
+
+// DropoutMasks prints three Bernoulli samples like the lecture's: a 4x1 column and two 4x4 matrices, each
+// entry 1 with probability rate (a dropped unit).
+func DropoutMasks(seed uint64, rate float64) {
+	for i, shape := range [][2]int{{4, 1}, {4, 4}, {4, 4}} {
+		mask, err := mlp.BernoulliMask(seed+uint64(i), rate, shape[0], shape[1])
+		if err != nil {
+			report("dropout mask", err)
+			return
+		}
+		fmt.Printf("sample %d: %v\n", i+1, mask)
+	}
+}
+
+// DropoutExpectation shows that both dropout conventions keep a unit's expected contribution the same in
+// training and prediction: for a one-hidden-layer network, it averages many training passes (fresh masks
+// each) and compares them with the prediction, at a few inputs.
+func DropoutExpectation(rate float64) {
+	xs := []float32{-1.5, -0.5, 0.5, 1.5}
+	for i, mode := range []mlp.DropoutMode{mlp.Inverted, mlp.ScaleAtPredict} {
+		spec := mlp.Sequential(mlp.Dense(512, mlp.ReLU), mlp.Dropout(rate), mlp.Dense(1, mlp.Linear)).Masks(mode, 1)
+		m, err := mlp.Initial(spec)
+		if err != nil {
+			report("dropout", err)
+			return
+		}
+		pred, err := m.Predict(xs)
+		if err != nil {
+			report("dropout", err)
+			return
+		}
+		mean, se, err := m.MeanTrainingOutput(xs, 2000, int64(7+i)) // Each convention gets its own masks.
+		if err != nil {
+			report("dropout", err)
+			return
+		}
+		fmt.Printf("%s dropout, rate %.2f (keep probability %.2f):\n", mode, rate, 1-rate)
+		for i, x := range xs {
+			fmt.Printf("  x = %+.1f   mean of 2000 training passes %+.5f ± %.5f   prediction %+.5f\n",
+				x, mean[i], se[i], pred[i])
+		}
+	}
+}
+
+// SeedResult is one row of a seed sweep.
+type SeedResult struct {
+	Seed          uint64
+	Ours          Scores
+	FirstLayerMax float64 // Largest |gradient| of the first layer's kernel after training.
+	Stuck         bool    // Validation MSE above half the targets' variance: no better than a constant.
+}
+
+// SeedSweep fits a depth x width network with each seed (quietly, through the fit cache) and shows, per
+// seed, the scores and the first layer's largest gradient, to show how much the outcome of a deep fit
+// depends on its initialization.
+func SeedSweep(depth, width int, seeds []uint64) []SeedResult {
+	ds := Data()
+	hidden := Widths(depth, width)
+	if ds == nil || hidden == nil {
+		return nil
+	}
+	variance := data.Variance(ds.ValY)
+	var out []SeedResult
+	var text, rows strings.Builder
+	fmt.Fprintf(&text, "%6s %10s %10s %22s  %s\n", "seed", "train MSE", "val MSE", "first layer max|grad|", "outcome")
+	stuck := 0
+	for i, s := range seeds {
+		spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(s, depth))
+		m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(),
+			Label: fmt.Sprintf("seed %d (%d of %d): fit %s", s, i+1, len(seeds), spec.Architecture())})
+		if err != nil {
+			report("seed sweep", err)
+			return nil
+		}
+		sc, err := scores(m)
+		if err != nil {
+			report("seed sweep", err)
+			return nil
+		}
+		g := Gradients(m)
+		if g == nil {
+			return nil
+		}
+		r := SeedResult{Seed: s, Ours: sc, FirstLayerMax: g.MaxAbsByLayer()[0], Stuck: sc.Val > 0.5*variance}
+		outcome := "trained"
+		if r.Stuck {
+			outcome = "stuck near a constant"
+			stuck++
+		}
+		out = append(out, r)
+		fmt.Fprintf(&text, "%6d %10.5f %10.5f %22.3e  %s\n", s, sc.Train, sc.Val, r.FirstLayerMax, outcome)
+		fmt.Fprintf(&rows, "<tr><td>%d</td><td>%.5f</td><td>%.5f</td><td>%.3e</td><td>%s</td></tr>",
+			s, sc.Train, sc.Val, r.FirstLayerMax, outcome)
+	}
+	summary := fmt.Sprintf("%d of %d seeds stuck.", stuck, len(seeds))
+	title := fmt.Sprintf("%d hidden layers of %d units, %d epochs each; a constant prediction scores %.4f",
+		depth, width, mlp.DefaultEpochs, variance)
+	display(fmt.Sprintf(`<table><caption style="font-weight:bold">%s</caption><tr><th>seed</th><th>train MSE</th>`+
+		`<th>validation MSE</th><th>first layer max |grad|</th><th>outcome</th></tr>%s</table><p>%s</p>`,
+		html.EscapeString(title), rows.String(), summary),
+		title+"\n"+text.String()+summary+"\n",
+		map[string]any{"table": "seed sweep", "depth": depth, "width": width, "rows": out, "stuck": stuck})
+	return out
+}

@@ -1,0 +1,178 @@
+// Package runner runs fits the way a notebook needs them run: memoized in the fit cache, with a progress
+// display, one process at a time per fit, on the chosen backend. Package mlp says what a fit computes; this
+// package decides how it is run.
+//
+// The cache key hashes the whole spec ([mlp.Spec.Key]), the data bit for bit, the backend's identity and
+// [CodeVersion]. A fit recorded with history serves a later request for the same fit without history. Every
+// entry read from the cache is checked ([mlp.Model.Check]: shapes and finite values) before use; a bad one
+// is dropped and refitted.
+//
+// Example:
+//
+//	ds, _ := data.Generate(data.Lecture())
+//	m, err := runner.Fit(mlp.New(32, 32).Epochs(200), ds, runner.Options{Quiet: true})
+//	if err != nil { ... }
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+
+	"github.com/golecture/regularization/pkg/backend"
+	"github.com/golecture/regularization/pkg/data"
+	"github.com/golecture/regularization/pkg/fitcache"
+	"github.com/golecture/regularization/pkg/mlp"
+	"github.com/golecture/regularization/pkg/progress"
+)
+
+// CodeVersion is part of every cache key: bump it whenever a change in package mlp or kerasadam alters what
+// a fit computes.
+const CodeVersion = "mlp-fit-v2"
+
+// Options say how to run a fit; none of them changes its result.
+type Options struct {
+	Cache   *fitcache.Cache // Nil: fitcache.Default(). fitcache.Off() disables caching.
+	Backend compute.Backend // Nil: backend.Get().
+	Quiet   bool            // No progress display.
+	Label   string          // Progress label; empty: "fit <architecture>".
+}
+
+func (o Options) cache() *fitcache.Cache {
+	if o.Cache == nil {
+		return fitcache.Default()
+	}
+	return o.Cache
+}
+
+// backendOf returns the backend to run on and its identity for cache keys.
+func (o Options) backendOf() (compute.Backend, string, error) {
+	if o.Backend != nil {
+		return o.Backend, o.Backend.Name() + ":" + o.Backend.Description(), nil
+	}
+	b, err := backend.Get()
+	if err != nil {
+		return nil, "", err
+	}
+	return b, backend.Identity(backend.Choose().Config), nil
+}
+
+// Key returns the cache key of fitting spec on ds with the backend of the given identity.
+func Key(spec *mlp.Spec, ds *data.Dataset, backendIdentity string) string {
+	return fitcache.Key(CodeVersion, spec.Key(), dataDigest(ds), backendIdentity)
+}
+
+// dataDigest hashes the training and validation values bit for bit.
+func dataDigest(ds *data.Dataset) string {
+	h := sha256.New()
+	for _, xs := range [][]float32{ds.TrainX, ds.TrainY, ds.ValX, ds.ValY} {
+		_ = binary.Write(h, binary.LittleEndian, int64(len(xs)))
+		_ = binary.Write(h, binary.LittleEndian, xs)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Fit returns the model spec trains on ds: from the cache when an identical fit was saved, else trained
+// (and saved). Two processes asking for the same fit at once train it once: the second waits and loads.
+func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if ds == nil {
+		return nil, fmt.Errorf("data set is nil: make one with data.Generate(data.Lecture())")
+	}
+	b, identity, err := opts.backendOf()
+	if err != nil {
+		return nil, err
+	}
+	cache := opts.cache()
+	key := Key(spec, ds, identity)
+	release, err := cache.Lock(key)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if m, ok := load(cache, key, spec); ok {
+		m.SetBackend(opts.Backend)
+		return m, nil
+	}
+	if err := cache.Check(); err != nil {
+		return nil, err
+	}
+	label := opts.Label
+	if label == "" {
+		label = "fit " + spec.Architecture()
+	}
+	var bar *progress.Bar
+	if !opts.Quiet {
+		bar = progress.New(label, spec.NumEpochs)
+	}
+	m, err := mlp.Train(spec, ds, b, func(epoch int, loss float64) error {
+		bar.Update(epoch, loss)
+		return nil
+	})
+	bar.Done()
+	if err != nil {
+		return nil, err
+	}
+	m.SetBackend(opts.Backend)
+	if err := cache.Save(key, m); err != nil {
+		return m, fmt.Errorf("the fit worked but was not cached, so the next cell that uses it trains it "+
+			"again: %w", err)
+	}
+	return m, nil
+}
+
+// load returns the cached fit for key if there is a sound one that has what spec asks for (a history, if
+// requested). An entry that fails its checks is dropped.
+func load(cache *fitcache.Cache, key string, spec *mlp.Spec) (*mlp.Model, bool) {
+	var m mlp.Model
+	hit, err := cache.Load(key, &m)
+	if err != nil || !hit {
+		return nil, false
+	}
+	if err := m.Check(); err != nil || m.Spec.Key() != spec.Key() {
+		_ = cache.Remove(key)
+		return nil, false
+	}
+	if spec.RecordHistory && m.History == nil {
+		return nil, false // Refit with history; the new entry replaces this one.
+	}
+	if !spec.RecordHistory {
+		m.History = nil
+	}
+	m.Spec.RecordHistory = spec.RecordHistory
+	return &m, true
+}
+
+// MaxMembers caps the size of an ensemble.
+const MaxMembers = 1000
+
+// Ensemble fits k copies of spec, each with its own seeds drawn from seed, and returns them in order. Each
+// member is cached on its own, so an interrupted ensemble resumes where it stopped; members fitted before an
+// error are returned with it.
+func Ensemble(spec *mlp.Spec, ds *data.Dataset, k int, seed uint64, opts Options) ([]*mlp.Model, error) {
+	if k < 1 || k > MaxMembers {
+		return nil, fmt.Errorf("ensemble size k = %d: need between 1 and %d members", k, MaxMembers)
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xe45e3b1e))
+	members := make([]*mlp.Model, 0, k)
+	for i := range k {
+		member := spec.Clone().Seeds(mlp.DrawSeeds(rng.Uint64(), len(spec.Hidden())))
+		o := opts
+		o.Label = fmt.Sprintf("member %d of %d: fit %s", i+1, k, spec.Architecture())
+		m, err := Fit(member, ds, o)
+		if err != nil {
+			return members, fmt.Errorf("ensemble member %d of %d: %w", i+1, k, err)
+		}
+		members = append(members, m)
+	}
+	return members, nil
+}
