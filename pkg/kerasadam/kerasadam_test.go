@@ -22,8 +22,8 @@ func lossOf(scope *model.Scope, g *graph.Graph) *graph.Node {
 	return graph.MulScalar(graph.ReduceAllSum(graph.Mul(c, graph.Square(w))), 0.5)
 }
 
-// runSteps applies steps of opt to the quadratic in GoMLX and returns w after each step.
-func runSteps(t *testing.T, opt optimizer.Interface, steps int) [][]float32 {
+// newStep returns a function that applies one step of opt to the quadratic in GoMLX, and the Store.
+func newStep(t *testing.T, opt optimizer.Interface) (func(), *model.Store) {
 	t.Helper()
 	backend.Quiet = true
 	b, err := backend.Get()
@@ -39,11 +39,20 @@ func runSteps(t *testing.T, opt optimizer.Interface, steps int) [][]float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]float32
-	for range steps {
+	return func() {
 		if _, err := e.Call(); err != nil {
 			t.Fatal(err)
 		}
+	}, store
+}
+
+// runSteps applies steps of opt to the quadratic in GoMLX and returns w after each step.
+func runSteps(t *testing.T, opt optimizer.Interface, steps int) [][]float32 {
+	t.Helper()
+	step, store := newStep(t, opt)
+	var out [][]float32
+	for range steps {
+		step()
 		v, err := store.GetVariable("/layer/w").Value()
 		if err != nil {
 			t.Fatal(err)
@@ -109,23 +118,8 @@ func TestDiffersFromGoMLXAdamOnlyForTinyGradients(t *testing.T) {
 // 1 - β2 comes from the float32 β2 the decay uses: after one step the second moment is (1 - float32(β2))·g²,
 // which differs from float32(1 - 0.999)·g² by 1.3e-5 relative.
 func TestOneMinusBetaInFloat32(t *testing.T) {
-	backend.Quiet = true
-	b, err := backend.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := model.NewStore()
-	e, err := model.NewExec(b, store, func(scope *model.Scope, g *graph.Graph) *graph.Node {
-		loss := lossOf(scope, g)
-		New(Defaults()).UpdateGraph(scope, g, loss)
-		return loss
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Call(); err != nil {
-		t.Fatal(err)
-	}
+	step, store := newStep(t, New(Defaults()))
+	step()
 	v, err := store.GetVariable("/" + ScopeName + "/layer/w_v").Value()
 	if err != nil {
 		t.Fatal(err)
