@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
-
-	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -19,19 +16,10 @@ const valPointsShown = 600
 
 // show displays fig in the cell, with results attached for the notebook tests when given (see display).
 func show(fig *plots.Figure, results any) {
-	if results == nil || !gonbui.IsNotebook {
-		if err := fig.Display(); err != nil {
-			report("plot", err)
-		}
-		return
-	}
-	svg, err := fig.SVG()
+	svg, err := fig.HTML()
 	if err != nil {
 		report("plot", err)
 		return
-	}
-	if i := strings.Index(svg, "<svg"); i > 0 {
-		svg = svg[i:] // Inline SVG in HTML takes no XML prolog.
 	}
 	display(svg, "", results)
 }

@@ -1,53 +1,40 @@
-// Package plots is a small figure builder for the lecture notebooks.
+// Package plots is the small figure builder the lecture notebooks draw with.
 //
-// It draws line plots and scatter plots with gonum.org/v1/plot and
-// renders them as static SVG, so figures show inline in JupyterLab (GoNB
-// kernel), stay in saved notebooks, work in exported HTML handouts without
-// network access and on code-host notebook viewers. Defaults are chosen for
-// a lecture projector: a 9in x 5.5in canvas, 14-18pt sans-serif text, thick
-// lines, light grey grid lines and a colour-blind-safe palette.
+// It draws line plots and scatter plots with gonum.org/v1/plot and renders them as static SVG, so figures
+// show inline in JupyterLab (GoNB kernel), stay in saved notebooks and work in exported HTML handouts
+// without network access. Defaults suit a lecture projector: a 9in x 5.5in plot, 14-18pt sans-serif text,
+// thick lines, light grey grid lines and a colour-blind-safe palette.
 //
-// A figure is built by chaining methods on *Figure and then rendered with
-// [Figure.SVG], [Figure.Display] or [Figure.Save]:
+// A figure is built by chaining methods on *Figure and rendered with [Figure.SVG] or [Figure.HTML] (a bare
+// <svg> element, which package lecture shows in the notebook):
 //
-//	fig := plots.New("Polynomial fit").XLabel("x").YLabel("y")
+//	fig := plots.New("Ensemble").XLabel("x").YLabel("y")
+//	fig.Lines("individual models", [][]float64{xs}, yss, plots.Faint)
 //	fig.Line("true function", xs, ys)
-//	fig.Lines("individual models", xss, yss, plots.Faint)
 //	fig.Line("ensemble", xs, mean, plots.Bold)
 //	fig.Points("training set", xTrain, yTrain)
-//	fig.Points("validation set", xVal, yVal, plots.Faint)
-//	if err := fig.Display(); err != nil {
-//		panic(err)
-//	}
+//	svg, err := fig.HTML()
 //
-// Series are drawn in call order, except that [Faint] series are drawn
-// beneath all others. The legend lists all labelled series in call order,
-// inside the plot area, in the corner where it covers the least data (see
-// [Figure.LegendLeft]).
+// Series are drawn in call order, except that [Faint] series are drawn beneath all others. The legend
+// lists the labelled series in call order, in rows below the plot, so it never covers data.
 //
 // # Colours
 //
-// Series that are neither [Faint] nor given an explicit [Color] receive the
-// next colour of a fixed Okabe-Ito palette, in call order: blue, vermillion,
-// bluish green, orange, reddish purple, sky blue, black, yellow. Two figures
-// built with the same sequence of calls therefore use the same colours.
-// [Faint] series are grey unless [Color] is also given.
+// Series that are neither [Faint] nor given an explicit [Color] receive the next colour of a fixed
+// Okabe-Ito palette, in call order: blue, vermillion, bluish green, orange, reddish purple, sky blue,
+// black, yellow. [Faint] series are grey unless [Color] is also given.
 //
 // # Errors
 //
-// Builder methods never panic and always return the figure, so calls can be
-// chained. The first problem found (series of different lengths, empty
-// series, NaN or infinite values, non-positive values on a [Figure.LogY]
-// axis, an invalid range) is remembered, and returned by [Figure.Err],
-// [Figure.SVG], [Figure.Display] and [Figure.Save]. The error message names
-// the series and the offending value.
+// Builder methods never panic and always return the figure, so calls can be chained. The first problem
+// (series of different lengths, and whatever gonum's plotters reject: no points, NaN or infinite
+// values, wrapped with the series' name) is remembered and returned by [Figure.SVG] and [Figure.HTML], as
+// is a non-positive value on a [Figure.LogY] axis.
 //
 // # Output
 //
-// The SVG does not embed font data: a simple figure is 10-20 KB, ten curves
-// of 401 points about 65 KB (embedding the two Liberation Sans faces would add
-// about 1.1 MB per figure). Text is measured with the Liberation Sans metrics
-// bundled with gonum/plot and the SVG asks for "Liberation Sans", Arial,
-// Helvetica, sans-serif: Arial is metric-compatible with Liberation Sans, so
+// The SVG does not embed font data: a simple figure is 10-20 KB, ten curves of 401 points about 65 KB.
+// Text is measured with the Liberation Sans metrics bundled with gonum/plot and the SVG asks for
+// "Liberation Sans", Arial, Helvetica, sans-serif: Arial is metric-compatible with Liberation Sans, so
 // labels keep their size and placement on machines without Liberation fonts.
 package plots

@@ -5,175 +5,68 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"strings"
 
-	"github.com/janpfeifer/gonb/gonbui"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Default canvas size of a new figure, see [Figure.Size].
+// Size of the plot area's canvas; the legend is added below it.
 const (
-	DefaultWidth  = 9.0 // inches
-	DefaultHeight = 5.5 // inches
+	width  = 9 * vg.Inch
+	height = 5.5 * vg.Inch
 )
 
-// Figure is a line/scatter plot under construction. Create it with [New],
-// add series and settings with the chaining methods, render it with
-// [Figure.SVG], [Figure.Display] or [Figure.Save]. A Figure can be rendered
-// several times; it is not safe for concurrent use.
+// Figure is a line/scatter plot under construction. Create it with [New], add series with the chaining
+// methods, render it with [Figure.SVG] or [Figure.HTML]. A Figure can be rendered several
+// times; it is not safe for concurrent use.
 type Figure struct {
 	title, xLabel, yLabel string
-	width, height         vg.Length
-
-	logY           bool
-	xRange, yRange *[2]float64
-	legend         legendPlace
-
-	series    []*series
-	nextColor int
-	err       error
+	logY                  bool
+	series                []*series
+	nextColor             int
+	err                   error
 }
 
-// New returns an empty figure with the given title ("" for none) and the
-// default size of [DefaultWidth] x [DefaultHeight] inches.
-func New(title string) *Figure {
-	return &Figure{
-		title:  title,
-		width:  DefaultWidth * vg.Inch,
-		height: DefaultHeight * vg.Inch,
-	}
-}
+// New returns an empty figure with the given title ("" for none).
+func New(title string) *Figure { return &Figure{title: title} }
 
 // XLabel sets the label of the horizontal axis.
-func (f *Figure) XLabel(label string) *Figure {
-	f.xLabel = label
-	return f
-}
+func (f *Figure) XLabel(label string) *Figure { f.xLabel = label; return f }
 
 // YLabel sets the label of the vertical axis.
-func (f *Figure) YLabel(label string) *Figure {
-	f.yLabel = label
-	return f
-}
+func (f *Figure) YLabel(label string) *Figure { f.yLabel = label; return f }
 
-// Size sets the canvas size in inches (text sizes do not change, so a smaller
-// figure has relatively larger text).
-func (f *Figure) Size(widthInches, heightInches float64) *Figure {
-	if !(widthInches >= 2 && heightInches >= 1.5) || math.IsInf(widthInches, 0) || math.IsInf(heightInches, 0) {
-		f.fail(fmt.Errorf("plots: Size(%g, %g): need a finite size of at least 2in x 1.5in", widthInches, heightInches))
-		return f
-	}
-	f.width = vg.Length(widthInches) * vg.Inch
-	f.height = vg.Length(heightInches) * vg.Inch
-	return f
-}
+// LogY makes the vertical axis logarithmic (base 10). Every y value of every series must then be > 0;
+// otherwise rendering returns an error naming the series and the value.
+func (f *Figure) LogY() *Figure { f.logY = true; return f }
 
-// LogY makes the vertical axis logarithmic (base 10). Every y value of every
-// series must then be > 0; otherwise rendering returns an error naming the
-// series and the value.
-func (f *Figure) LogY() *Figure {
-	f.logY = true
-	return f
-}
-
-// XRange fixes the horizontal axis to [lo, hi]. Data outside is clipped.
-func (f *Figure) XRange(lo, hi float64) *Figure {
-	if err := checkRange("XRange", lo, hi); err != nil {
-		f.fail(err)
-		return f
-	}
-	f.xRange = &[2]float64{lo, hi}
-	return f
-}
-
-// YRange fixes the vertical axis to [lo, hi]. Data outside is clipped.
-// With [Figure.LogY], lo must be > 0.
-func (f *Figure) YRange(lo, hi float64) *Figure {
-	if err := checkRange("YRange", lo, hi); err != nil {
-		f.fail(err)
-		return f
-	}
-	f.yRange = &[2]float64{lo, hi}
-	return f
-}
-
-func checkRange(name string, lo, hi float64) error {
-	if !isFinite(lo) || !isFinite(hi) || !(lo < hi) {
-		return fmt.Errorf("plots: %s(%g, %g): need finite lo < hi", name, lo, hi)
-	}
-	return nil
-}
-
-type legendPlace int
-
-const (
-	legendAuto legendPlace = iota
-	legendLeft
-	legendRight
-	legendBottomLeft  // only chosen automatically
-	legendBottomRight // only chosen automatically
-)
-
-// LegendLeft puts the legend in the top-left corner of the plot area.
-// By default the legend goes to the corner where it covers the least data,
-// trying top-right, top-left, bottom-right and bottom-left in this order of
-// preference.
-func (f *Figure) LegendLeft() *Figure {
-	f.legend = legendLeft
-	return f
-}
-
-// LegendRight puts the legend in the top-right corner of the plot area.
-func (f *Figure) LegendRight() *Figure {
-	f.legend = legendRight
-	return f
-}
-
-// Err returns the first error recorded while building the figure, or nil.
-// Errors that depend on the whole figure (non-positive values with
-// [Figure.LogY]) are only detected by [Figure.SVG], [Figure.Display] and
-// [Figure.Save].
-func (f *Figure) Err() error { return f.err }
-
-func (f *Figure) fail(err error) {
-	if f.err == nil {
-		f.err = err
-	}
-}
-
-// Option changes how one series is drawn. Options can be combined, e.g.
-// fig.Line("ensemble", xs, ys, plots.Bold, plots.Dashed).
+// Option changes how one series is drawn.
 type Option func(*style)
 
 type style struct {
-	faint, bold, dashed bool
-	color               int // index into palette, -1: automatic
+	faint, bold bool
+	color       int // Index into palette, -1: automatic.
 }
 
 var (
-	// Faint draws thin translucent grey lines, or small light grey dots,
-	// meant as background: faint series are drawn beneath all other series
-	// and do not take a colour from the palette. Combined with [Color] the
-	// series keeps that colour, translucent.
+	// Faint draws thin translucent grey lines, or small light grey dots, meant as background: faint series
+	// are drawn beneath all other series and take no colour from the palette. With [Color] the series keeps
+	// that colour, translucent.
 	Faint Option = func(s *style) { s.faint = true }
 
 	// Bold draws thicker lines, or bigger dots.
 	Bold Option = func(s *style) { s.bold = true }
-
-	// Dashed draws dashed lines. It has no effect on [Figure.Points].
-	Dashed Option = func(s *style) { s.dashed = true }
 )
 
-// Color uses colour i of the palette (see the package documentation;
-// indices wrap around) instead of the next automatic colour. It does not
-// advance the automatic colour sequence.
+// Color uses colour i of the palette (indices wrap around) instead of the next automatic colour. It does
+// not advance the automatic colour sequence.
 func Color(i int) Option {
 	i %= len(palette)
 	if i < 0 {
@@ -182,8 +75,8 @@ func Color(i int) Option {
 	return func(s *style) { s.color = i }
 }
 
-// palette is the Okabe-Ito colour-blind-safe palette, reordered so that the
-// first colours are the most distinct on white background.
+// palette is the Okabe-Ito colour-blind-safe palette, reordered so that the first colours are the most
+// distinct on a white background.
 var palette = []color.NRGBA{
 	{0x00, 0x72, 0xB2, 0xFF}, // blue
 	{0xD5, 0x5E, 0x00, 0xFF}, // vermillion
@@ -210,24 +103,22 @@ const (
 
 type series struct {
 	kind   seriesKind
-	method string // name of the builder method, for error messages
+	method string // Name of the builder method, for error messages.
 	label  string
 	curves []plotter.XYs
 	style  style
-	color  color.NRGBA // resolved base colour (opaque)
+	color  color.NRGBA // Resolved base colour (opaque).
 }
 
-// Line adds one curve through the points (xs[i], ys[i]), drawn with a solid
-// line in the next palette colour. label is the legend text ("" for no
-// legend entry).
+// Line adds one curve through the points (xs[i], ys[i]), drawn with a solid line in the next palette colour.
+// label is the legend text ("" for no legend entry).
 func (f *Figure) Line(label string, xs, ys []float64, opts ...Option) *Figure {
 	return f.add(lineKind, "Line", label, [][]float64{xs}, [][]float64{ys}, opts)
 }
 
-// Lines adds many curves that share one legend entry and one style, e.g. the
-// predictions of the individual models of an ensemble (typically with
-// [Faint]). Curve i goes through (xss[i][j], yss[i][j]). If xss has exactly
-// one element, it is used as the x values of every curve.
+// Lines adds many curves that share one legend entry and one style, e.g. the predictions of the members of
+// an ensemble (typically with [Faint]). Curve i goes through (xss[i][j], yss[i][j]); if xss has exactly one
+// element, it is the x values of every curve.
 func (f *Figure) Lines(label string, xss, yss [][]float64, opts ...Option) *Figure {
 	return f.add(lineKind, "Lines", label, xss, yss, opts)
 }
@@ -246,7 +137,9 @@ func (f *Figure) add(kind seriesKind, method, label string, xss, yss [][]float64
 	}
 	curves, err := makeCurves(xss, yss, method == "Lines")
 	if err != nil {
-		f.fail(fmt.Errorf("plots: %s %q: %w", method, label, err))
+		if f.err == nil {
+			f.err = fmt.Errorf("plots: %s %q: %w", method, label, err)
+		}
 		return f
 	}
 	s.curves = curves
@@ -263,7 +156,8 @@ func (f *Figure) add(kind seriesKind, method, label string, xss, yss [][]float64
 	return f
 }
 
-// makeCurves validates and copies the data of one series.
+// makeCurves pairs up the data of one series. Values are checked by gonum's own plotters (no points, NaN,
+// infinities), whose errors are wrapped with the curve's place.
 func makeCurves(xss, yss [][]float64, many bool) ([]plotter.XYs, error) {
 	if len(yss) == 0 {
 		return nil, fmt.Errorf("no curves (yss is empty)")
@@ -284,37 +178,26 @@ func makeCurves(xss, yss [][]float64, many bool) ([]plotter.XYs, error) {
 		if len(xs) != len(ys) {
 			return nil, fmt.Errorf("%slen(xs)=%d but len(ys)=%d", where, len(xs), len(ys))
 		}
-		if len(ys) == 0 {
-			return nil, fmt.Errorf("%sno data points", where)
-		}
 		xy := make(plotter.XYs, len(ys))
 		for j := range ys {
-			if !isFinite(xs[j]) {
-				return nil, fmt.Errorf("%sx[%d] is %g", where, j, xs[j])
-			}
-			if !isFinite(ys[j]) {
-				return nil, fmt.Errorf("%sy[%d] is %g", where, j, ys[j])
-			}
 			xy[j].X, xy[j].Y = xs[j], ys[j]
 		}
-		curves[i] = xy
+		if len(xy) == 0 {
+			return nil, fmt.Errorf("%s%w", where, plotter.ErrNoData) // CopyXYs accepts an empty curve.
+		}
+		c, err := plotter.CopyXYs(xy) // Copies and checks the points as every gonum plotter does.
+		if err != nil {
+			return nil, fmt.Errorf("%s%w", where, err)
+		}
+		curves[i] = c
 	}
 	return curves, nil
 }
 
-func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// validate reports the first building error, or the first problem that
-// depends on the whole figure.
+// validate reports the first building error, or the first problem that depends on the whole figure.
 func (f *Figure) validate() error {
-	if f.err != nil {
+	if f.err != nil || !f.logY {
 		return f.err
-	}
-	if !f.logY {
-		return nil
-	}
-	if f.yRange != nil && f.yRange[0] <= 0 {
-		return fmt.Errorf("plots: YRange(%g, %g) with LogY: lo must be > 0", f.yRange[0], f.yRange[1])
 	}
 	for _, s := range f.series {
 		for i, c := range s.curves {
@@ -332,8 +215,8 @@ func (f *Figure) validate() error {
 	return nil
 }
 
-// SVG renders the figure as a complete, standalone SVG document (fonts are
-// referenced by name, not embedded).
+// SVG renders the figure as a complete, standalone SVG document (fonts are referenced by name, not
+// embedded).
 func (f *Figure) SVG() (string, error) {
 	if err := f.validate(); err != nil {
 		return "", err
@@ -341,42 +224,13 @@ func (f *Figure) SVG() (string, error) {
 	return f.render()
 }
 
-// Display shows the figure inline in a GoNB notebook cell, as SVG embedded in
-// the cell's HTML output. Outside a notebook (gonbui.IsNotebook is false) it
-// displays nothing and returns nil, unless the figure is invalid: errors are
-// always returned, so scripts and tests catch them too.
-func (f *Figure) Display() error {
-	if err := f.validate(); err != nil {
-		return err
-	}
-	if !gonbui.IsNotebook {
-		return nil
-	}
-	svg, err := f.render()
-	if err != nil {
-		return err
-	}
-	gonbui.DisplaySvg(htmlSVG(svg))
-	return gonbui.Error()
-}
-
-// Save writes the SVG document to path. Nothing is written if the figure is
-// invalid.
-func (f *Figure) Save(path string) error {
+// HTML renders the figure as a bare <svg> element, for inlining in HTML (no XML prolog).
+func (f *Figure) HTML() (string, error) {
 	svg, err := f.SVG()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(svg), 0o644)
-}
-
-// htmlSVG strips the XML prolog and comment, which are not needed (and not
-// allowed as such) when the SVG is inlined in HTML.
-func htmlSVG(svg string) string {
 	if i := strings.Index(svg, "<svg"); i > 0 {
-		return svg[i:]
+		svg = svg[i:]
 	}
-	return svg
+	return svg, err
 }
 
 // Text sizes, in points.
@@ -395,7 +249,7 @@ func sans(size vg.Length, bold bool) font.Font {
 	return fnt
 }
 
-// Line widths and glyph sizes, in points.
+// Line widths, glyph sizes (points) and the opacity of faint series.
 const (
 	lineWidth      = 2.25
 	boldLineWidth  = 4
@@ -412,8 +266,8 @@ func withAlpha(c color.NRGBA, a float64) color.NRGBA {
 	return c
 }
 
-// lineStyle returns the style used to draw the series, and the one used for
-// its legend thumbnail (more visible for faint series).
+// lineStyle returns the style used to draw the series, and the one used for its legend thumbnail (more
+// visible for faint series).
 func (s *series) lineStyle() (draw.LineStyle, draw.LineStyle) {
 	w := vg.Length(lineWidth)
 	switch {
@@ -423,10 +277,6 @@ func (s *series) lineStyle() (draw.LineStyle, draw.LineStyle) {
 		w = boldLineWidth
 	}
 	ls := draw.LineStyle{Color: s.color, Width: w}
-	if s.style.dashed {
-		d := 2.5 * math.Max(float64(w), 2)
-		ls.Dashes = []vg.Length{vg.Length(d * 1.4), vg.Length(d)}
-	}
 	thumb := ls
 	if s.style.faint {
 		ls.Color = withAlpha(s.color, faintLineAlpha)
@@ -453,14 +303,27 @@ func (s *series) glyphStyle() (draw.GlyphStyle, draw.GlyphStyle) {
 	return g, thumb
 }
 
-// render draws the (validated) figure.
+// drawOrder is the order series are drawn in: faint ones first, so they stay in the background.
+func (f *Figure) drawOrder() []*series {
+	var faint, rest []*series
+	for _, s := range f.series {
+		if s.style.faint {
+			faint = append(faint, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	return append(faint, rest...)
+}
+
+// render draws the (validated) figure: the plot on a fixed-size area, and the legend in rows below it, so
+// it never covers data.
 func (f *Figure) render() (string, error) {
 	p := plot.New()
-	p.BackgroundColor = nil // the whole canvas is filled below
+	p.BackgroundColor = nil // The whole canvas is filled below.
 	p.Title.Text = f.title
 	p.Title.TextStyle.Font = sans(titleSize, true)
 	p.Title.Padding = 12
-
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
 		ax.Label.TextStyle.Font = sans(labelSize, false)
 		ax.Label.TextStyle.Color = color.Black
@@ -476,8 +339,8 @@ func (f *Figure) render() (string, error) {
 	}
 	p.X.Label.Text = f.xLabel
 	p.Y.Label.Text = f.yLabel
-	nx := max(3, int(math.Round(float64(f.width/vg.Inch)*0.8)))
-	ny := max(3, int(math.Round(float64(f.height/vg.Inch)*0.9)))
+	nx := max(3, int(math.Round(float64(width/vg.Inch)*0.8)))
+	ny := max(3, int(math.Round(float64(height/vg.Inch)*0.9)))
 	p.X.Tick.Marker = linearTicks{n: nx}
 	p.Y.Tick.Marker = linearTicks{n: ny}
 	if f.logY {
@@ -486,25 +349,12 @@ func (f *Figure) render() (string, error) {
 		// whole plot down to make room for it.
 		p.Y.Tick.Marker = exponentTicks{logTicks{n: ny}}
 	}
-
 	grid := plotter.NewGrid()
 	grid.Vertical = draw.LineStyle{Color: gridColor, Width: 0.75}
 	grid.Horizontal = grid.Vertical
 	p.Add(grid)
 
-	// Faint series first so they stay in the background.
-	var ordered []*series
-	for _, s := range f.series {
-		if s.style.faint {
-			ordered = append(ordered, s)
-		}
-	}
-	for _, s := range f.series {
-		if !s.style.faint {
-			ordered = append(ordered, s)
-		}
-	}
-	for _, s := range ordered {
+	for _, s := range f.drawOrder() {
 		for _, c := range s.curves {
 			c = f.transformed(c)
 			switch s.kind {
@@ -527,31 +377,14 @@ func (f *Figure) render() (string, error) {
 	}
 	f.setRanges(p)
 
-	leg := &legend{fig: f}
-	for _, s := range f.series {
-		if s.label == "" {
-			continue
-		}
-		var t thumbnail
-		if s.kind == lineKind {
-			_, ls := s.lineStyle()
-			t.line = &ls
-		} else {
-			_, gs := s.glyphStyle()
-			t.glyph = &gs
-		}
-		leg.entries = append(leg.entries, legendEntry{label: s.label, thumb: t})
-	}
-	if len(leg.entries) > 0 {
-		p.Add(leg)
-	}
-
-	c := vgsvg.New(f.width, f.height)
+	leg := newLegend(f.series, width-2*margin)
+	total := height + leg.height()
+	c := vgsvg.New(width, total)
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	const margin = 12
-	p.Draw(draw.Crop(dc, margin, -margin-4, margin, -margin))
+	p.Draw(draw.Crop(dc, margin, -margin-4, leg.height()+margin, -margin))
+	leg.draw(draw.Crop(dc, margin, -margin, margin, -(height - margin)))
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", fmt.Errorf("plots: writing SVG: %w", err)
@@ -559,56 +392,38 @@ func (f *Figure) render() (string, error) {
 	return postProcess(buf.String()), nil
 }
 
-// postProcess makes the SVG from vgsvg friendlier: font fallbacks for
-// machines without Liberation fonts, and scaling down to narrow containers.
+// margin surrounds the plot and the legend, in points.
+const margin = 12
+
+// postProcess makes the SVG from vgsvg friendlier: font fallbacks for machines without Liberation fonts,
+// and scaling down to narrow containers.
 func postProcess(svg string) string {
 	svg = strings.ReplaceAll(svg, "font-family:Liberation Sans;",
 		"font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
-	svg = strings.Replace(svg, "<svg width=", `<svg style="max-width:100%;height:auto" width=`, 1)
-	return svg
+	return strings.Replace(svg, "<svg width=", `<svg style="max-width:100%;height:auto" width=`, 1)
 }
 
-// dataRange returns the extent of all data.
-func (f *Figure) dataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), math.Inf(1)
-	xmax, ymax = math.Inf(-1), math.Inf(-1)
+// setRanges fits the axes to the data, with a small margin (log10 of y on a LogY figure).
+func (f *Figure) setRanges(p *plot.Plot) {
+	xmin, ymin := math.Inf(1), math.Inf(1)
+	xmax, ymax := math.Inf(-1), math.Inf(-1)
 	for _, s := range f.series {
 		for _, c := range s.curves {
-			for _, p := range c {
-				xmin, xmax = math.Min(xmin, p.X), math.Max(xmax, p.X)
-				ymin, ymax = math.Min(ymin, p.Y), math.Max(ymax, p.Y)
+			for _, pt := range c {
+				xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
+				ymin, ymax = math.Min(ymin, f.y(pt.Y)), math.Max(ymax, f.y(pt.Y))
 			}
 		}
 	}
-	if math.IsInf(xmin, 1) { // no series at all
+	if math.IsInf(xmin, 1) { // No series at all.
 		xmin, xmax, ymin, ymax = 0, 1, 0, 1
-		if f.logY {
-			ymin, ymax = 1, 10
-		}
 	}
-	return
-}
-
-func (f *Figure) setRanges(p *plot.Plot) {
-	xmin, xmax, ymin, ymax := f.dataRange()
-	if f.xRange != nil {
-		xmin, xmax = f.xRange[0], f.xRange[1]
-	} else if xmin == xmax {
+	if xmin == xmax {
 		xmin, xmax = widen(xmin)
 	}
-	switch {
-	case f.yRange != nil:
-		ymin, ymax = f.y(f.yRange[0]), f.y(f.yRange[1])
-	case f.logY:
-		lo, hi := math.Log10(ymin), math.Log10(ymax)
-		m := 0.04 * (hi - lo)
-		if m == 0 {
-			m = 0.5
-		}
-		ymin, ymax = lo-m, hi+m
-	case ymin == ymax:
+	if ymin == ymax {
 		ymin, ymax = widen(ymin)
-	default:
+	} else {
 		m := 0.04 * (ymax - ymin)
 		ymin, ymax = ymin-m, ymax+m
 	}
@@ -644,135 +459,88 @@ func widen(v float64) (float64, float64) {
 	return v - d, v + d
 }
 
-// thumbnail is a legend icon: a line segment or a single glyph.
-type thumbnail struct {
+// legendEntry is one labelled series in the legend: its label and its thumbnail (a line segment or a
+// glyph).
+type legendEntry struct {
+	label string
 	line  *draw.LineStyle
 	glyph *draw.GlyphStyle
 }
 
-func (t thumbnail) Thumbnail(c *draw.Canvas) {
-	if t.line != nil {
-		y := c.Center().Y
-		c.StrokeLine2(*t.line, c.Min.X, y, c.Max.X, y)
-	}
-	if t.glyph != nil {
-		c.DrawGlyphNoClip(*t.glyph, c.Center())
-	}
-}
-
-type legendEntry struct {
-	label string
-	thumb thumbnail
-}
-
-// legend is a plot.Plotter drawn last: it draws a semi-opaque box and a
-// plot.Legend inside it, in a top corner of the data area.
+// legend lays the labelled series out in a grid below the plot: as many columns as fit the width, filled
+// row by row in call order.
 type legend struct {
-	fig     *Figure
-	entries []legendEntry
+	entries       []legendEntry
+	style         text.Style
+	cols, rows    int
+	colW, entryH  vg.Length
+	thumb, spaceW vg.Length
 }
 
-const (
-	legendInset   = 10 // between data area border and legend box
-	legendPadding = 8  // between legend box border and its content
-	legendThumb   = 32 // width of a thumbnail
-)
+const legendThumb = 32 // Width of a thumbnail, in points.
 
-func (l *legend) Plot(c draw.Canvas, p *plot.Plot) {
-	leg := plot.NewLegend()
-	leg.TextStyle.Font = sans(legendSize, false)
-	leg.TextStyle.Color = color.Black
-	leg.ThumbnailWidth = legendThumb
-	leg.Padding = 3
-	leg.Top = true
-	for _, e := range l.entries {
-		leg.Add(e.label, e.thumb)
-	}
-
-	// Size of the legend content, following plot.Legend.Draw.
-	var w, entryH vg.Length
-	for _, e := range l.entries {
-		w = max(w, legendThumb+leg.TextStyle.Rectangle(" "+e.label).Max.X)
-		entryH = max(entryH, leg.TextStyle.Rectangle(e.label).Max.Y)
-	}
-	descent := leg.TextStyle.FontExtents().Descent
-	n := vg.Length(len(l.entries))
-	h := n*entryH + (n-1)*leg.Padding
-
-	box := func(corner legendPlace) vg.Rectangle {
-		var r vg.Rectangle
-		if corner == legendLeft || corner == legendRight {
-			r.Max.Y = c.Max.Y - legendInset
-			r.Min.Y = r.Max.Y - h - 2*legendPadding
+func newLegend(series []*series, avail vg.Length) *legend {
+	l := &legend{style: plot.NewLegend().TextStyle, thumb: legendThumb}
+	l.style.Font = sans(legendSize, false)
+	l.style.Color = color.Black
+	for _, s := range series {
+		if s.label == "" {
+			continue
+		}
+		e := legendEntry{label: s.label}
+		if s.kind == lineKind {
+			_, ls := s.lineStyle()
+			e.line = &ls
 		} else {
-			r.Min.Y = c.Min.Y + legendInset
-			r.Max.Y = r.Min.Y + h + 2*legendPadding
+			_, gs := s.glyphStyle()
+			e.glyph = &gs
 		}
-		if corner == legendLeft || corner == legendBottomLeft {
-			r.Min.X = c.Min.X + legendInset
-			r.Max.X = r.Min.X + w + 2*legendPadding
-		} else {
-			r.Max.X = c.Max.X - legendInset
-			r.Min.X = r.Max.X - w - 2*legendPadding
-		}
-		return r
+		l.entries = append(l.entries, e)
 	}
-
-	corner := l.fig.legend
-	if corner == legendAuto {
-		// The first corner, in order of preference, covering the least data.
-		best := math.Inf(1)
-		for _, k := range []legendPlace{legendRight, legendLeft, legendBottomRight, legendBottomLeft} {
-			if cov := l.covered(c, p, box(k)); cov < best {
-				corner, best = k, cov
-			}
-		}
+	if len(l.entries) == 0 {
+		return l
 	}
-	r := box(corner)
-
-	bg := draw.Canvas{Canvas: c.Canvas, Rectangle: r}
-	bg.SetColor(color.NRGBA{0xFF, 0xFF, 0xFF, 0xD9})
-	bg.Fill(r.Path())
-	bg.SetLineStyle(draw.LineStyle{Color: color.NRGBA{0xBB, 0xBB, 0xBB, 0xFF}, Width: 0.75})
-	bg.Stroke(r.Path())
-
-	leg.Left = true // icons left of the text, also in the top-right corner
-	inner := draw.Crop(bg, legendPadding, -legendPadding, legendPadding, -legendPadding+descent)
-	leg.Draw(inner)
+	l.spaceW = l.style.Rectangle("  ").Max.X
+	for _, e := range l.entries {
+		r := l.style.Rectangle(e.label)
+		l.colW = max(l.colW, l.thumb+l.spaceW+r.Max.X+2*l.spaceW)
+		l.entryH = max(l.entryH, r.Max.Y-r.Min.Y)
+	}
+	l.entryH *= 1.35
+	l.cols = columns(l.colW, avail, len(l.entries))
+	l.rows = (len(l.entries) + l.cols - 1) / l.cols
+	return l
 }
 
-// covered estimates how much data lies under the legend box r: the number of
-// data points inside it plus a few samples along every line segment, with
-// faint series counting less.
-func (l *legend) covered(c draw.Canvas, p *plot.Plot, r vg.Rectangle) float64 {
-	trX, trY := p.Transforms(&c)
-	in := func(pt vg.Point) bool {
-		return pt.X >= r.Min.X && pt.X <= r.Max.X && pt.Y >= r.Min.Y && pt.Y <= r.Max.Y
+// columns is how many legend columns of width colW fit in avail, at least 1 and at most n.
+func columns(colW, avail vg.Length, n int) int {
+	if colW <= 0 {
+		return 1
 	}
-	total := 0.0
-	for _, s := range l.fig.series {
-		weight := 1.0
-		if s.style.faint {
-			weight = 0.3
-		}
-		for _, cv := range s.curves {
-			var prev vg.Point
-			for i, d := range cv {
-				pt := vg.Point{X: trX(d.X), Y: trY(l.fig.y(d.Y))}
-				if in(pt) {
-					total += weight
-				}
-				if s.kind == lineKind && i > 0 {
-					for k := 1; k < 4; k++ {
-						a := vg.Length(k) / 4
-						if in(vg.Point{X: prev.X + a*(pt.X-prev.X), Y: prev.Y + a*(pt.Y-prev.Y)}) {
-							total += weight
-						}
-					}
-				}
-				prev = pt
-			}
-		}
+	return min(max(int(avail/colW), 1), n)
+}
+
+// height is the canvas height the legend adds below the plot.
+func (l *legend) height() vg.Length {
+	if l.rows == 0 {
+		return 0
 	}
-	return total
+	return vg.Length(l.rows)*l.entryH + 8
+}
+
+func (l *legend) draw(c draw.Canvas) {
+	for i, e := range l.entries {
+		col, row := i%l.cols, i/l.cols
+		x := c.Min.X + vg.Length(col)*l.colW
+		yMid := c.Max.Y - (vg.Length(row)+0.5)*l.entryH
+		if e.line != nil {
+			c.StrokeLine2(*e.line, x, yMid, x+l.thumb, yMid)
+		}
+		if e.glyph != nil {
+			c.DrawGlyphNoClip(*e.glyph, vg.Point{X: x + l.thumb/2, Y: yMid})
+		}
+		sty := l.style
+		sty.YAlign = draw.YCenter
+		c.FillText(sty, vg.Point{X: x + l.thumb + l.spaceW, Y: yMid}, e.label)
+	}
 }

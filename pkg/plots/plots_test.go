@@ -2,20 +2,17 @@ package plots
 
 import (
 	"encoding/xml"
-	"errors"
-	"fmt"
 	"image/color"
 	"io"
 	"math"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 )
 
 func linspace(lo, hi float64, n int) []float64 {
@@ -77,36 +74,6 @@ func parseSVG(t *testing.T, doc string) []svgElement {
 	return elems
 }
 
-// svgHex returns the colour string vgsvg writes for c (it un-premultiplies
-// alpha with truncation, so translucent colours may differ from c by one).
-func svgHex(c color.Color) string {
-	r, g, b, a := c.RGBA()
-	k := 255.0 / float64(a)
-	return fmt.Sprintf("#%02X%02X%02X", int(float64(r)*k), int(float64(g)*k), int(float64(b)*k))
-}
-
-// strokedPaths counts <path> elements stroked with colour hex (e.g. "#0072B2").
-func strokedPaths(elems []svgElement, hex string) int {
-	n := 0
-	for _, e := range elems {
-		if e.name == "path" && strings.Contains(e.style, "stroke:"+hex) {
-			n++
-		}
-	}
-	return n
-}
-
-// filledPaths counts <path> elements filled with colour hex.
-func filledPaths(elems []svgElement, hex string) int {
-	n := 0
-	for _, e := range elems {
-		if e.name == "path" && strings.Contains(e.style, "fill:"+hex) {
-			n++
-		}
-	}
-	return n
-}
-
 func texts(elems []svgElement) []string {
 	var out []string
 	for _, e := range elems {
@@ -156,104 +123,91 @@ func lectureFigure(nModels int) *Figure {
 		Points("validation set", xv, yv, Faint)
 }
 
-func TestSVGStructure(t *testing.T) {
-	const nModels = 7
-	svg, err := lectureFigure(nModels).SVG()
+// The figure's structure, checked on what render draws rather than on SVG style strings: colours in call
+// order, faint series beneath the rest, widths and opacity by option, legend entries for labelled series.
+func TestStructure(t *testing.T) {
+	f := lectureFigure(7)
+	if err := f.validate(); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, s := range f.drawOrder() {
+		order = append(order, s.label)
+	}
+	want := "individual models,validation set,true function,ensemble,training set"
+	if got := strings.Join(order, ","); got != want {
+		t.Errorf("draw order %q, want %q (faint first)", got, want)
+	}
+	byLabel := map[string]*series{}
+	for _, s := range f.series {
+		byLabel[s.label] = s
+	}
+	for label, c := range map[string]color.NRGBA{"true function": palette[0], "ensemble": palette[1],
+		"training set": palette[2], "individual models": grey, "validation set": grey} {
+		if byLabel[label].color != c {
+			t.Errorf("%s: colour %v, want %v", label, byLabel[label].color, c)
+		}
+	}
+	if n := len(byLabel["individual models"].curves); n != 7 {
+		t.Errorf("individual models: %d curves, want 7", n)
+	}
+	ens, _ := byLabel["ensemble"].lineStyle()
+	plain, _ := byLabel["true function"].lineStyle()
+	faint, thumb := byLabel["individual models"].lineStyle()
+	if !(ens.Width > plain.Width && plain.Width > faint.Width) {
+		t.Errorf("widths bold %v, plain %v, faint %v: want decreasing", ens.Width, plain.Width, faint.Width)
+	}
+	if a := faint.Color.(color.NRGBA).A; a == 255 || a >= thumb.Color.(color.NRGBA).A {
+		t.Errorf("faint curves: alpha %d, legend %v: want translucent, legend more visible", a, thumb.Color)
+	}
+	leg := newLegend(append(f.series, &series{kind: lineKind}), 9*72)
+	if len(leg.entries) != 5 || leg.entries[0].label != "true function" || leg.entries[3].glyph == nil {
+		t.Errorf("legend entries %+v", leg.entries)
+	}
+	if leg.rows*leg.cols < 5 || leg.height() <= 0 {
+		t.Errorf("legend %d x %d, height %v", leg.rows, leg.cols, leg.height())
+	}
+	// Colour(i) picks palette colours without advancing the automatic sequence; indices wrap.
+	g := New("").Line("a", []float64{0, 1}, []float64{0, 1}, Color(6)).Line("b", []float64{0, 1}, []float64{0, 1}).
+		Line("c", []float64{0, 1}, []float64{0, 1}, Color(-1))
+	if g.series[0].color != palette[6] || g.series[1].color != palette[0] || g.series[2].color != palette[7] {
+		t.Errorf("colours %v %v %v", g.series[0].color, g.series[1].color, g.series[2].color)
+	}
+}
+
+func TestLegendColumns(t *testing.T) {
+	for _, c := range []struct {
+		colW, avail vg.Length
+		n, want     int
+	}{{100, 600, 5, 5}, {250, 600, 5, 2}, {700, 600, 3, 1}, {100, 600, 2, 2}, {0, 600, 3, 1}} {
+		if got := columns(c.colW, c.avail, c.n); got != c.want {
+			t.Errorf("columns(%v, %v, %d) = %d, want %d", c.colW, c.avail, c.n, got, c.want)
+		}
+	}
+}
+
+// The SVG is well-formed and carries the figure's text: title, axis labels, legend labels; no font data.
+func TestSVGText(t *testing.T) {
+	svg, err := lectureFigure(3).SVG()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(svg, "<?xml") {
-		t.Errorf("SVG does not start with an XML declaration: %.40q", svg)
-	}
-	elems := parseSVG(t, svg)
-	txt := texts(elems)
+	txt := texts(parseSVG(t, svg))
 	for _, want := range []string{"Ensemble of polynomial fits", "x", "y",
 		"true function", "individual models", "ensemble", "training set", "validation set"} {
 		if !contains(txt, want) {
 			t.Errorf("no <text> %q in SVG; texts: %q", want, txt)
 		}
 	}
-
-	// Palette colours are assigned in call order to non-faint series:
-	// true function #0072B2, ensemble #D55E00, training set #009E73.
-	// Each line is one stroked path plus one legend thumbnail.
-	if n := strokedPaths(elems, "#0072B2"); n != 2 {
-		t.Errorf("true function: %d paths stroked #0072B2, want 2 (curve + legend)", n)
-	}
-	if n := strokedPaths(elems, "#D55E00"); n != 2 {
-		t.Errorf("ensemble: %d paths stroked #D55E00, want 2 (curve + legend)", n)
-	}
-	// The faint models are translucent grey: one path per model plus a
-	// legend thumbnail (drawn less transparent, so its colour string may
-	// differ by rounding).
-	faintLine, faintThumb := svgHex(withAlpha(grey, faintLineAlpha)), svgHex(withAlpha(grey, 0.7))
-	n := strokedPaths(elems, faintLine)
-	if faintThumb != faintLine {
-		n += strokedPaths(elems, faintThumb)
-	}
-	if n != nModels+1 {
-		t.Errorf("individual models: %d grey stroked paths, want %d", n, nModels+1)
-	}
-	// Points are filled circles: 12 training points plus a legend glyph.
-	if n := filledPaths(elems, "#009E73"); n != 12+1 {
-		t.Errorf("training set: %d filled #009E73 paths, want 13", n)
-	}
-	// Faint points are grey dots; 60 validation points plus a legend glyph.
-	faintDot, faintDotThumb := svgHex(withAlpha(grey, faintDotAlpha)), svgHex(withAlpha(grey, 0.8))
-	n = filledPaths(elems, faintDot)
-	if faintDotThumb != faintDot {
-		n += filledPaths(elems, faintDotThumb)
-	}
-	if n != 60+1 {
-		t.Errorf("validation set: %d filled grey paths, want 61", n)
-	}
-	// Bold lines are thicker than normal lines; faint curves are translucent.
-	translucent := 0
-	for _, e := range elems {
-		if e.name != "path" {
-			continue
-		}
-		if strings.Contains(e.style, "stroke:#D55E00") && !strings.Contains(e.style, "stroke-width:4") {
-			t.Errorf("bold line without stroke-width 4: %q", e.style)
-		}
-		if strings.Contains(e.style, "stroke:"+faintLine) && strings.Contains(e.style, "stroke-opacity:0.349") {
-			translucent++
-		}
-	}
-	if translucent != nModels {
-		t.Errorf("%d faint curves with stroke-opacity 0.35, want %d", translucent, nModels)
-	}
-	// No font data is embedded, and a fallback font family is given.
 	if strings.Contains(svg, "@font-face") {
 		t.Error("SVG embeds fonts")
 	}
-	if !strings.Contains(svg, "font-family:'Liberation Sans',Arial,Helvetica,sans-serif") {
-		t.Error("SVG lacks the sans-serif font fallback")
-	}
-}
-
-func TestColorOption(t *testing.T) {
-	xs := []float64{0, 1, 2}
-	svg, err := New("").Line("a", xs, xs, Color(6)).Line("b", xs, xs).Line("c", xs, xs, Color(-1)).SVG()
+	h, err := lectureFigure(1).HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
-	elems := parseSVG(t, svg)
-	for hex, want := range map[string]int{"#000000": 2, "#0072B2": 2, "#F0E442": 2} {
-		if n := strokedPaths(elems, hex); n != want {
-			t.Errorf("%d paths stroked %s, want %d", n, hex, want)
-		}
-	}
-}
-
-func TestNoLegendForEmptyLabel(t *testing.T) {
-	xs := []float64{0, 1, 2}
-	svg, err := New("t").Line("", xs, xs).SVG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strokedPaths(parseSVG(t, svg), "#0072B2"); n != 1 {
-		t.Errorf("%d paths for an unlabelled line, want 1 (no legend thumbnail)", n)
+	if !strings.HasPrefix(h, "<svg ") || !strings.HasSuffix(strings.TrimSpace(h), "</svg>") {
+		t.Errorf("HTML should be a bare <svg> element: %.60q", h)
 	}
 }
 
@@ -262,8 +216,8 @@ func TestLogYRejectsNonPositive(t *testing.T) {
 	fig := New("loss").LogY().
 		Line("train loss", xs, []float64{1, 0.1, 0.01, 0.001}).
 		Line("gradient norm", xs, []float64{1, 1e-3, 0, 1e-9})
-	if err := fig.Err(); err != nil {
-		t.Fatalf("Err() before rendering = %v, want nil (the check needs the whole figure)", err)
+	if fig.err != nil {
+		t.Fatalf("error before rendering = %v, want nil (the check needs the whole figure)", fig.err)
 	}
 	_, err := fig.SVG()
 	if err == nil {
@@ -274,15 +228,8 @@ func TestLogYRejectsNonPositive(t *testing.T) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
 	}
-	if err := fig.Display(); err == nil {
-		t.Error("Display() of invalid LogY figure returned nil")
-	}
-	path := filepath.Join(t.TempDir(), "bad.svg")
-	if err := fig.Save(path); err == nil {
-		t.Error("Save() of invalid figure returned nil")
-	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Save() of invalid figure created %s", path)
+	if _, err := fig.HTML(); err == nil {
+		t.Error("HTML() of an invalid LogY figure returned no error")
 	}
 	// Negative value in one curve of Lines.
 	_, err = New("").LogY().Lines("models", [][]float64{xs}, [][]float64{{1, 2, 3, 4}, {1, -2, 3, 4}}).SVG()
@@ -359,23 +306,22 @@ func TestBuildErrors(t *testing.T) {
 		{"mismatched lengths", New("").Line("true function", xs, []float64{1, 2}),
 			[]string{`Line "true function"`, "len(xs)=3", "len(ys)=2"}},
 		{"empty series", New("").Points("training set", nil, nil),
-			[]string{`Points "training set"`, "no data points"}},
+			[]string{`Points "training set"`, plotter.ErrNoData.Error()}},
 		{"NaN", New("").Line("loss", xs, []float64{1, math.NaN(), 2}),
-			[]string{`"loss"`, "y[1] is NaN"}},
+			[]string{`"loss"`, plotter.ErrNaN.Error()}},
 		{"Inf x", New("").Points("pts", []float64{0, math.Inf(1)}, []float64{1, 2}),
-			[]string{`"pts"`, "x[1] is +Inf"}},
+			[]string{`"pts"`, plotter.ErrInfinity.Error()}},
 		{"Lines curve mismatch", New("").Lines("models", [][]float64{xs, xs}, [][]float64{{1, 2, 3}, {1, 2}}),
 			[]string{`Lines "models"`, "curve 1", "len(ys)=2"}},
 		{"Lines count mismatch", New("").Lines("models", [][]float64{xs, xs}, [][]float64{{1, 2, 3}}),
 			[]string{`Lines "models"`, "len(xss)=2"}},
-		{"bad range", New("").YRange(1, 0), []string{"YRange(1, 0)"}},
 		{"first error wins", New("").Line("first", xs, nil).Line("second", nil, xs),
 			[]string{`"first"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.fig.Err() == nil {
-				t.Fatal("Err() = nil")
+			if c.fig.err == nil {
+				t.Fatal("no error recorded")
 			}
 			_, err := c.fig.SVG()
 			if err == nil {
@@ -386,49 +332,10 @@ func TestBuildErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if err := c.fig.Display(); err == nil {
-				t.Error("Display() returned nil for an invalid figure")
+			if _, err := c.fig.HTML(); err == nil {
+				t.Error("HTML() returned no error for an invalid figure")
 			}
 		})
-	}
-}
-
-func TestDisplayOutsideNotebook(t *testing.T) {
-	saved := gonbui.IsNotebook
-	gonbui.IsNotebook = false
-	defer func() { gonbui.IsNotebook = saved }()
-	if err := lectureFigure(3).Display(); err != nil {
-		t.Errorf("Display() outside a notebook = %v, want nil", err)
-	}
-}
-
-func TestHTMLSVG(t *testing.T) {
-	svg, err := lectureFigure(1).SVG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := htmlSVG(svg)
-	if !strings.HasPrefix(h, "<svg ") || !strings.HasSuffix(strings.TrimSpace(h), "</svg>") {
-		t.Errorf("HTML version should be a bare <svg> element: %.60q ... %q", h, h[len(h)-20:])
-	}
-	if !strings.Contains(h, `style="max-width:100%;height:auto"`) {
-		t.Error("<svg> does not scale down to narrow output areas")
-	}
-}
-
-func TestSave(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "fig.svg")
-	fig := lectureFigure(2)
-	if err := fig.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svg, _ := fig.SVG()
-	if string(data) != svg {
-		t.Error("saved file differs from SVG()")
 	}
 }
 
@@ -449,48 +356,6 @@ func TestSizeOfManyCurves(t *testing.T) {
 		t.Errorf("SVG for 10x401 points is %d bytes, want < 150000", len(svg))
 	}
 	parseSVG(t, svg)
-}
-
-// TestWriteExamples writes example figures to $PLOTS_EXAMPLE_DIR, for
-// looking at them (e.g. after rsvg-convert to PNG). Skipped otherwise.
-func TestWriteExamples(t *testing.T) {
-	dir := os.Getenv("PLOTS_EXAMPLE_DIR")
-	if dir == "" {
-		t.Skip("PLOTS_EXAMPLE_DIR not set")
-	}
-	if err := lectureFigure(10).Save(filepath.Join(dir, "ensemble.svg")); err != nil {
-		t.Fatal(err)
-	}
-	epochs := linspace(1, 200, 200)
-	rng := rand.New(rand.NewSource(2))
-	train := apply(epochs, func(e float64) float64 { return 2*math.Exp(-e/30) + 0.02 + 0.01*rng.Float64() })
-	val := apply(epochs, func(e float64) float64 { return 2*math.Exp(-e/30) + 0.15 + 0.0008*e + 0.02*rng.Float64() })
-	err := New("Overfitting: loss per epoch").XLabel("epoch").YLabel("loss").LogY().
-		Line("training loss", epochs, train).
-		Line("validation loss", epochs, val, Dashed).
-		Save(filepath.Join(dir, "loss.svg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fig := New("Gradient norm per layer (sigmoid)").XLabel("layer").YLabel("‖∂L/∂W‖").LogY()
-	layers := linspace(1, 10, 10)
-	for _, a := range []float64{0.25, 0.5, 1} {
-		fig.Line(fmt.Sprintf("weight scale %g", a), layers, apply(layers, func(l float64) float64 { return math.Pow(a, 10-l) }))
-	}
-	if err := fig.Save(filepath.Join(dir, "gradients.svg")); err != nil {
-		t.Fatal(err)
-	}
-	// All palette colours, fixed (clipping) ranges, option combinations.
-	xs := linspace(0, 10, 401)
-	fig = New("Palette and options").XLabel("t").YLabel("f(t)").XRange(1, 9).YRange(-1.5, 9)
-	for k := 0; k < 8; k++ {
-		fig.Line(fmt.Sprintf("Color(%d)", k), xs, apply(xs, func(x float64) float64 { return float64(k) + math.Sin(x+float64(k)) }))
-	}
-	fig.Line("Bold, Dashed", xs, apply(xs, func(x float64) float64 { return x - 2 }), Bold, Dashed)
-	fig.Points("Faint, Color(1)", linspace(0, 10, 80), apply(linspace(0, 10, 80), func(x float64) float64 { return 9 - x + rng.NormFloat64() }), Faint, Color(1))
-	if err := fig.Save(filepath.Join(dir, "palette.svg")); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A long y label on a log axis must not push the plot down: gonum's LogScale placed the label's box at the
