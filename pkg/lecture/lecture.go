@@ -73,7 +73,14 @@ func Fit(spec *mlp.Spec) *mlp.Model {
 		report("fit", fmt.Errorf("the spec is nil: start one with mlp.New(widths...) or mlp.Sequential(layers...)"))
 		return nil
 	}
-	m, err := runner.Fit(spec, ds, runner.Options{Cache: cache()})
+	d := declare("fit "+spec.Architecture(), "fit\x00"+spec.Key())
+	if d.skip() {
+		return nil
+	}
+	stop, unwatch := d.stop()
+	m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(), Stop: stop})
+	unwatch()
+	d.done(m != nil, err) // Ends the program if the user interrupted the fit.
 	if err != nil {
 		report("fit "+spec.Architecture(), err)
 	}
@@ -92,7 +99,15 @@ func Ensemble(spec *mlp.Spec, k int, seed uint64) []*mlp.Model {
 		report("ensemble", fmt.Errorf("the spec is nil: start one with mlp.New(widths...)"))
 		return nil
 	}
-	ms, err := runner.Ensemble(spec, ds, k, seed, runner.Options{Cache: cache()})
+	d := declare(fmt.Sprintf("ensemble of %d x %s", k, spec.Architecture()),
+		fmt.Sprintf("ensemble\x00%d\x00%d\x00%s", k, seed, spec.Key()))
+	if d.skip() {
+		return nil
+	}
+	stop, unwatch := d.stop()
+	ms, err := runner.Ensemble(spec, ds, k, seed, runner.Options{Cache: cache(), Stop: stop})
+	unwatch()
+	d.done(len(ms) > 0, err) // Ends the program if the user interrupted a member's fit.
 	if err != nil {
 		report("ensemble", err)
 	}

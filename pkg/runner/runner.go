@@ -40,6 +40,19 @@ type Options struct {
 	Backend compute.Backend // Nil: backend.Get().
 	Quiet   bool            // No progress display.
 	Label   string          // Progress label; empty: "fit <architecture>".
+	// Stop, when it delivers (or is closed), ends a fit after its current epoch with an *Interrupted error;
+	// nothing is cached. Nil: never.
+	Stop <-chan struct{}
+}
+
+// Interrupted is the error of a fit ended through Options.Stop.
+type Interrupted struct {
+	Label         string
+	Epoch, Epochs int
+}
+
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("%s interrupted at epoch %d of %d: nothing was cached", e.Label, e.Epoch, e.Epochs)
 }
 
 func (o Options) cache() *fitcache.Cache {
@@ -113,7 +126,12 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	m, err := mlp.Train(spec, ds, b, func(epoch int, loss float64) error {
 		bar.Update(epoch, loss)
-		return nil
+		select {
+		case <-opts.Stop:
+			return &Interrupted{Label: label, Epoch: epoch, Epochs: spec.NumEpochs}
+		default:
+			return nil
+		}
 	})
 	bar.Done()
 	if err != nil {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,5 +172,20 @@ func BenchmarkCacheHit(b *testing.B) {
 		if _, err := Fit(spec, ds, opts); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestStopEndsTheFitUncached(t *testing.T) {
+	ds := lectureData(t)
+	dir := t.TempDir()
+	stop := make(chan struct{})
+	close(stop)
+	m, err := Fit(mlp.New(8).Epochs(50), ds, Options{Cache: fitcache.In(dir), Quiet: true, Stop: stop})
+	var in *Interrupted
+	if m != nil || !errors.As(err, &in) || in.Epoch != 1 || in.Epochs != 50 {
+		t.Fatalf("model %v, error %v: want an Interrupted error at epoch 1 of 50", m != nil, err)
+	}
+	if n := len(entries(t, dir)); n != 0 {
+		t.Errorf("%d entries cached for an interrupted fit", n)
 	}
 }

@@ -1,0 +1,106 @@
+package lecture
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/golecture/regularization/pkg/mlp"
+)
+
+// fakeKernel makes the test look like a GoNB kernel running a cell whose %% part is body; it returns a
+// function that switches to another cell.
+func fakeKernel(t *testing.T) func(body string) {
+	t.Helper()
+	tmp := t.TempDir()
+	t.Setenv("GONB_TMP_DIR", tmp)
+	return func(body string) {
+		src := "package main\n\nvar model = 1\n\nfunc main() {\n" + body + "\n}\n"
+		if err := os.WriteFile(filepath.Join(tmp, "main.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// An interrupted fit ends its cell with one error line and caches nothing; a later cell does not restart
+// it and says so once; rerunning the declaring cell trains it.
+func TestInterruptedFitIsNotRestartedByLaterCells(t *testing.T) {
+	cell := fakeKernel(t)
+	interrupted := make(chan struct{})
+	close(interrupted)
+	savedInterrupts, savedExit := interrupts, exit
+	defer func() { interrupts, exit = savedInterrupts, savedExit }()
+	interrupts = func() (<-chan struct{}, func()) { return interrupted, func() {} }
+	exited := 0
+	type exitCalled struct{}
+	exit = func(int) { exited++; panic(exitCalled{}) } // Like os.Exit, the cell's program goes no further.
+	spec := func() *mlp.Spec { return mlp.New(7).Epochs(40) }
+
+	cell(`lecture.PlotFit(model, "a", false)`)
+	out := capture(t, func() {
+		defer func() {
+			if r := recover(); r != nil && r != (exitCalled{}) {
+				panic(r)
+			}
+		}()
+		Fit(spec())
+	})
+	oneError(t, "the interrupted cell", out, "interrupted at epoch 1 of 40: nothing was cached")
+	if exited != 1 || !strings.Contains(out, "rerun this cell") {
+		t.Errorf("exit called %d times; output %q", exited, out)
+	}
+	if cache().Len() != 0 {
+		t.Errorf("%d fits cached after an interrupt", cache().Len())
+	}
+
+	interrupts = savedInterrupts // From here on nobody interrupts.
+	cell(`lecture.Summary(model)`)
+	for i, want := range []string{"note: ", ""} {
+		var m *mlp.Model
+		out := capture(t, func() { m = Fit(spec()) })
+		if m != nil || !strings.HasPrefix(out, want) || (want == "" && out != "") {
+			t.Errorf("later cell, run %d: model %v, output %q; want no fit and %q", i+1, m != nil, out, want)
+		}
+	}
+	if !strings.Contains(out, "fit 1x7") {
+		t.Errorf("%q", out)
+	}
+
+	cell(`lecture.PlotFit(model, "a", false)`)
+	var m *mlp.Model
+	out = capture(t, func() { m = Fit(spec()) })
+	if m == nil || out != "" {
+		t.Errorf("rerunning the declaring cell: model %v, output %q; want a quiet fit", m != nil, out)
+	}
+}
+
+// A failing declaration shows its error in its own cell; later cells say so once, naming how to remove it.
+func TestFailedDeclarationSaysSoOnceInLaterCells(t *testing.T) {
+	cell := fakeKernel(t)
+	cell(`fmt.Println("bad")`)
+	oneError(t, "the declaring cell", capture(t, func() { Fit(mlp.New(5, -3)) }), "units must be between")
+	cell(`fmt.Println("later")`)
+	out := capture(t, func() { Fit(mlp.New(5, -3)) })
+	if !strings.HasPrefix(out, "note: ") || !strings.Contains(out, "failed in an earlier cell") ||
+		!strings.Contains(out, "%rm") || strings.Count(out, "\n") != 1 {
+		t.Errorf("later cell printed %q; want one note naming %%rm", out)
+	}
+	if out := capture(t, func() { Fit(mlp.New(5, -3)) }); out != "" {
+		t.Errorf("the cell after printed %q; want nothing", out)
+	}
+	cell(`fmt.Println("bad")`)
+	oneError(t, "rerunning the declaring cell", capture(t, func() { Fit(mlp.New(5, -3)) }), "units must be between")
+}
+
+func TestVarAtNamesTheDeclaration(t *testing.T) {
+	cell := fakeKernel(t)
+	cell("")
+	k := thisKernel()
+	if got := k.varAt(k.path, 3); got != "model" {
+		t.Errorf("varAt(main.go:3) = %q, want model", got)
+	}
+	if got := k.varAt("other.go", 3); got != "" {
+		t.Errorf("varAt(other.go) = %q, want none", got)
+	}
+}

@@ -1,0 +1,75 @@
+"""How a GoNB kernel copes with declarations that went wrong (pkg/lecture/kernel.go), through the real kernel.
+
+GoNB reruns every `var` initializer in every later cell. A failing declaration shows its error in its own cell
+and, in later cells, one note naming `%rm`; an interrupted fit is not restarted by later cells, only by its own.
+"""
+
+import queue
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+IMPORTS = 'import (\n\t"fmt"\n\t"github.com/golecture/regularization/pkg/lecture"\n\t"github.com/golecture/regularization/pkg/mlp"\n)\n\n%%\nfmt.Println("ready")'
+
+
+@pytest.fixture()
+def kernel(tmp_path, monkeypatch):
+    monkeypatch.setenv("LECTURE_FIT_CACHE", str(tmp_path / "fits"))
+    monkeypatch.setenv("LECTURE_PROGRESS", "off")
+    km, kc = start_new_kernel(kernel_name="gonb")
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def run(kc, code, timeout=300, during=None):
+    """Runs code in the kernel; returns its stream text. during(msg_id) is called once the cell is busy."""
+    msg_id = kc.execute(code)
+    text, deadline, started = "", time.monotonic() + timeout, False
+    while time.monotonic() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            text += content["text"]
+        elif kind in ("display_data", "update_display_data"):
+            text += content["data"].get("text/plain", "") + content["data"].get("text/html", "")
+        elif kind == "status" and content["execution_state"] == "busy" and not started and during:
+            started = True
+            during()
+        elif kind == "status" and content["execution_state"] == "idle":
+            return text
+    pytest.fail(f"cell did not finish in {timeout}s: {code!r}; output so far {text!r}")
+
+
+def test_a_failed_declaration_stays_in_its_cell(kernel):
+    _, kc = kernel
+    assert "ready" in run(kc, IMPORTS)
+    own = run(kc, 'var bad = lecture.Fit(mlp.New(-3))\n\n%%\nfmt.Println("declared")')
+    assert own.count("error: fit") == 1 and "units must be between" in own, own
+    later = run(kc, '%%\nfmt.Println("later", 6*7)')
+    assert "later 42" in later
+    assert "error:" not in later and later.count("note:") == 1 and "%rm bad" in later, later
+    after = run(kc, '%%\nfmt.Println("after", 6*7)')
+    assert "after 42" in after and "note:" not in after and "error:" not in after, after
+    again = run(kc, 'var bad = lecture.Fit(mlp.New(-3))\n\n%%\nfmt.Println("declared")')
+    assert again.count("error: fit") == 1, again
+
+
+def test_an_interrupted_fit_is_not_restarted_by_later_cells(kernel):
+    km, kc = kernel
+    assert "ready" in run(kc, IMPORTS)
+    cell = 'var long = lecture.Fit(mlp.New(64, 64).Epochs(1000000))\n\n%%\nfmt.Println("fitted")'
+    out = run(kc, cell, during=lambda: (time.sleep(8), km.interrupt_kernel()))
+    assert "interrupted at epoch" in out and "%rm long" in out and "fitted" not in out, out
+    start = time.monotonic()
+    later = run(kc, '%%\nfmt.Println("later", 6*7)', timeout=60)
+    assert "later 42" in later and "note:" in later and "%rm long" in later, later
+    assert time.monotonic() - start < 30, "the later cell restarted the interrupted fit"
