@@ -1,6 +1,7 @@
 package lecture
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,24 @@ func TestVarAtNamesTheDeclaration(t *testing.T) {
 	}
 	if got := k.varAt("other.go", 3); got != "" {
 		t.Errorf("varAt(other.go) = %q, want none", got)
+	}
+}
+
+// A fit that trained but could not be cached (a full disk) is trained again by every later cell that
+// re-evaluates it; the first such cell says so once.
+func TestUnsavedFitSaysSoOnce(t *testing.T) {
+	cell := fakeKernel(t)
+	cell(`fmt.Println("declaring")`)
+	d := declare("fit 1x7", "unsaved-test")
+	d.done(true, errors.New("writing fit cache entry: no space left on device"))
+	cell(`fmt.Println("later")`)
+	for i, want := range []string{"note: ", ""} {
+		d := declare("fit 1x7", "unsaved-test")
+		var skip bool
+		out := capture(t, func() { skip = d.skip() })
+		if skip || !strings.HasPrefix(out, want) || (want == "" && out != "") ||
+			(want != "" && !strings.Contains(out, "could not be cached")) {
+			t.Errorf("later cell, run %d: skip %v, output %q; want a refit and %q", i+1, skip, out, want)
+		}
 	}
 }
