@@ -94,12 +94,23 @@ func PlotHistory(m *mlp.Model, title string) {
 	fig := plots.New(title).XLabel("epoch").YLabel("mean squared error (log scale)").LogY()
 	fig.Line("training loss", epochs, m.History.Loss)
 	fig.Line("validation loss", epochs, m.History.ValLoss)
-	if best := argmin(m.History.ValLoss); best >= 0 {
-		fig.Points(fmt.Sprintf("lowest validation loss: epoch %d", best+1),
-			[]float64{epochs[best]}, []float64{m.History.ValLoss[best]})
+	if ds := Data(); ds != nil {
+		floor := noiseFloor(ds)
+		fig.Line(fmt.Sprintf("noise floor: the true function's validation MSE (%.4f)", floor),
+			[]float64{1, float64(len(epochs))}, []float64{floor, floor}, plots.Faint, plots.Color(6))
 	}
-	show(fig, nil)
+	best := argmin(m.History.ValLoss)
+	fig.Points(fmt.Sprintf("lowest validation loss: epoch %d", best+1),
+		[]float64{epochs[best]}, []float64{m.History.ValLoss[best]})
+	if stop := EarlyStop - 1; stop < len(epochs) {
+		fig.Points(fmt.Sprintf("early stop (section 0.3.2): epoch %d", EarlyStop),
+			[]float64{epochs[stop]}, []float64{m.History.ValLoss[stop]}, plots.Bold)
+	}
+	show(fig, map[string]any{"plot": title, "best_epoch": best + 1, "early_stop": EarlyStop})
 }
+
+// EarlyStop is the epoch at which the lecture stops its early-stopped model.
+const EarlyStop = 100
 
 func argmin(xs []float64) int {
 	best := -1
