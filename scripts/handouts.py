@@ -11,6 +11,7 @@ The notebook tests (tests/notebooks) import this module to execute the notebooks
 """
 
 import argparse
+import copy
 import os
 import re
 import sys
@@ -37,11 +38,28 @@ def execute(path, timeout=3600):
     return nb, time.monotonic() - start
 
 
+# Markdown cells tagged so talk about the code; the student handout, which shows no code, leaves them out.
+CODE_NOTE = "code-note"
+
+
+def title_of(nb):
+    """The notebook's first Markdown heading, for the page title."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return "Notebook"
+
+
 def to_html(nb, with_code):
     exporter = HTMLExporter(template_name="handout_template", extra_template_basedirs=[str(SCRIPTS)],
                             exclude_input=not with_code, exclude_input_prompt=not with_code,
                             exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(nb)
+    if not with_code:
+        nb = copy.deepcopy(nb)
+        nb.cells = [c for c in nb.cells if CODE_NOTE not in c.metadata.get("tags", [])]
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title_of(nb)}})
     found = EXTERNAL.search(html)
     if found:
         raise RuntimeError(f"handout would fetch an external resource: {found.group(0)!r}")

@@ -6,6 +6,10 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/plots"
@@ -256,4 +260,61 @@ func DepthShare(depths []int, width, seeds int) []DepthRow {
 	display(`<table><tr><th>hidden layers</th><th>seeds that trained</th></tr>`+cells.String()+`</table>`,
 		text.String(), nil)
 	return rows
+}
+
+// TrainingTensors returns the lecture's training inputs and targets as [50, 1] tensors, for graphs written
+// by hand.
+func TrainingTensors() (x, y *tensors.Tensor) {
+	ds := Data()
+	if ds == nil {
+		return nil, nil
+	}
+	return tensors.FromFlatDataAndDimensions(ds.TrainX, len(ds.TrainX), 1),
+		tensors.FromFlatDataAndDimensions(ds.TrainY, len(ds.TrainY), 1)
+}
+
+// StartTensors returns m's weights as tensors (kernel and bias of each dense layer in turn) and as many
+// zero tensors of the same shapes, the starting moments of Adam.
+func StartTensors(m *mlp.Model) (weights, zeros []*tensors.Tensor) {
+	if m == nil {
+		report("start tensors", errNoModel)
+		return nil, nil
+	}
+	for _, w := range m.Weights {
+		weights = append(weights, tensors.FromFlatDataAndDimensions(w.Kernel, w.In, w.Out),
+			tensors.FromFlatDataAndDimensions(w.Bias, w.Out))
+		zeros = append(zeros, tensors.FromShape(shapes.Make(dtypes.Float32, w.In, w.Out)),
+			tensors.FromShape(shapes.Make(dtypes.Float32, w.Out)))
+	}
+	return weights, zeros
+}
+
+// CompareLosses prints how far the per-epoch training losses of a hand-written training loop are from those
+// the package recorded for the same fit (m, fitted WithHistory), as the largest relative difference.
+func CompareLosses(ours []float64, m *mlp.Model) float64 {
+	if m == nil || m.History == nil {
+		report("compare losses", fmt.Errorf("need the package's fit with its history: lecture.Fit(spec.WithHistory())"))
+		return math.NaN()
+	}
+	theirs := m.History.Loss
+	if len(ours) != len(theirs) {
+		report("compare losses", fmt.Errorf("%d losses against the package's %d: train for as many epochs", len(ours), len(theirs)))
+		return math.NaN()
+	}
+	worst := 0.0
+	for i := range ours {
+		worst = math.Max(worst, math.Abs(ours[i]-theirs[i])/math.Abs(theirs[i]))
+	}
+	n := len(ours)
+	var text, cells strings.Builder
+	fmt.Fprintf(&text, "%8s %14s %14s\n", "epoch", "written out", "package")
+	for _, i := range []int{0, 1, 2, n/2 - 1, n - 1} {
+		fmt.Fprintf(&text, "%8d %14.8f %14.8f\n", i+1, ours[i], theirs[i])
+		fmt.Fprintf(&cells, "<tr><td>%d</td><td>%.8f</td><td>%.8f</td></tr>", i+1, ours[i], theirs[i])
+	}
+	display(`<table><tr><th>epoch</th><th>training loss, written out</th><th>training loss, package</th></tr>`+
+		cells.String()+`</table>`, text.String(),
+		map[string]any{"table": "losses written out", "max_rel_diff": worst, "epochs": n})
+	fmt.Printf("Largest relative difference over %d epochs: %.2g.\n", n, worst)
+	return worst
 }

@@ -58,23 +58,39 @@ func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 	}
 	pred := data.Float64s(pred32)
 	fig := plots.New(title).XLabel("x").YLabel("y")
-	if hiddenUnits {
-		last := len(m.Weights) - 2
-		acts, err := m.HiddenActivations(ds.GridX32(), last)
-		if err != nil {
-			report("plot", err)
-			return
-		}
-		xs, curves, active := unitContributions(ds.GridX, acts, m.Weights[last+1].Kernel)
-		if len(curves) > 0 {
-			fig.Lines(fmt.Sprintf("last hidden layer: unit × output weight (%d largest of %d active units)",
-				len(curves), active), [][]float64{xs}, curves, plots.Faint)
-		}
-	}
 	fig.Line("true function", ds.GridX, ds.GridY)
 	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
 	fig.Line("model", ds.GridX, pred, plots.Bold)
 	show(fig, nil)
+	if hiddenUnits {
+		plotUnits(m, title)
+	}
+}
+
+// plotUnits draws, on their own scale (they are small next to the data), what each unit of the last hidden
+// layer adds to the output: its activation times its output weight. Each is made of straight pieces joined
+// at kinks, where the unit switches on or off.
+func plotUnits(m *mlp.Model, title string) {
+	ds := Data()
+	last := len(m.Weights) - 2
+	acts, err := m.HiddenActivations(ds.GridX32(), last)
+	if err != nil {
+		report("plot", err)
+		return
+	}
+	xs, curves, active := unitContributions(ds.GridX, acts, m.Weights[last+1].Kernel)
+	if len(curves) == 0 {
+		report("plot", fmt.Errorf("no unit of the last hidden layer is active on the grid"))
+		return
+	}
+	const strong = 6
+	fig := plots.New(title+": the pieces it adds up").XLabel("x").YLabel("unit activation × output weight")
+	if len(curves) > strong {
+		fig.Lines(fmt.Sprintf("the next %d units", len(curves)-strong), [][]float64{xs}, curves[strong:], plots.Faint)
+	}
+	fig.Lines(fmt.Sprintf("the %d largest of %d active units", min(strong, len(curves)), active),
+		[][]float64{xs}, curves[:min(strong, len(curves))])
+	show(fig, map[string]any{"plot": title + ": the pieces it adds up", "active_units": active})
 }
 
 // PlotHistory draws the training and validation loss by epoch of a model fitted WithHistory.

@@ -55,6 +55,10 @@ type Bar struct {
 	shown      bool
 	done, last int
 	loss       float64
+	// The first update and its step: the rate is measured from there, since the first step also pays for
+	// compiling the graph and would make the first estimate of the time left far too long.
+	first     time.Time
+	firstDone int
 }
 
 // New returns a bar for a loop of total steps, in the mode that suits where the program runs.
@@ -79,6 +83,9 @@ func (b *Bar) Update(done int, loss float64) {
 	}
 	b.done, b.loss = done, loss
 	now := time.Now()
+	if b.first.IsZero() {
+		b.first, b.firstDone = now, done
+	}
 	if now.Sub(b.start) < Delay || now.Sub(b.lastDraw) < Interval {
 		return
 	}
@@ -102,6 +109,9 @@ func (b *Bar) Done() {
 func (b *Bar) Line(now time.Time, finished bool) string {
 	elapsed := now.Sub(b.start)
 	rate := float64(b.done) / elapsed.Seconds()
+	if !b.first.IsZero() && b.done > b.firstDone && now.After(b.first) {
+		rate = float64(b.done-b.firstDone) / now.Sub(b.first).Seconds()
+	}
 	tail := ""
 	if finished {
 		tail = fmt.Sprintf("done in %s", elapsed.Round(100*time.Millisecond))

@@ -21,6 +21,16 @@ func TestLine(t *testing.T) {
 	}
 }
 
+// The first step pays for compiling the graph: the time left is estimated from the steps after it.
+func TestRateExcludesTheFirstStep(t *testing.T) {
+	b := &Bar{label: "fit", total: 1000, start: time.Unix(0, 0), first: time.Unix(8, 0), firstDone: 1}
+	b.done = 101 // 100 steps in the 2 s after a first step that took 8 s.
+	got := b.Line(time.Unix(10, 0), false)
+	if !strings.Contains(got, "50 epochs/s") || !strings.Contains(got, "18s left") {
+		t.Errorf("Line = %q, want 50 epochs/s and 18s left", got)
+	}
+}
+
 func TestTerminalWaitsThenDraws(t *testing.T) {
 	var out bytes.Buffer
 	b := &Bar{label: "x", total: 10, start: time.Now(), mode: terminal, out: &out}

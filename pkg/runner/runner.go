@@ -133,10 +133,10 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 			return nil
 		}
 	})
-	bar.Done()
 	if err != nil {
-		return nil, err
+		return nil, err // The bar keeps its last state: "done" would claim the fit finished.
 	}
+	bar.Done()
 	m.SetBackend(opts.Backend)
 	if err := cache.Save(key, m); err != nil {
 		return m, fmt.Errorf("the fit worked but was not cached, so the next cell that uses it trains it "+

@@ -124,6 +124,67 @@ def test_dropout_network_is_the_lectures(run):
     assert names == ["5x1024, dropout 0.2 x4, 1000 epochs", "5x1024, dropout 0.05 x4, 1000 epochs"]
 
 
+def test_beyond_the_lecture(run):
+    _, r, _ = run
+    assert r["tables"]["losses written out"]["max_rel_diff"] <= 1e-5, "the written-out loop should match the package"
+    spread = r["plots"]["How the ten members differ from their average"]["spread"]
+    assert spread["MeanSD"] > 0 and spread["MaxSD"] >= spread["MeanSD"]
+    assert "differ from their average by" in r["text"]
+    sweep = r["plots"]["Training and validation MSE against the dropout rate"]["rows"]
+    assert [row["Rate"] for row in sweep] == [0, 0.05, 0.1, 0.2, 0.3, 0.5]
+    assert len(r["tables"]["dropout check"]["rows"]) == 7
+    depth = {row["Depth"]: row["Trained"] for row in r["plots"]["Share of 16 seeds that train, by depth (32 units per layer)"]["rows"]}
+    assert sorted(depth) == [5, 9, 11, 13, 14, 15]
+    assert depth[15] <= depth[13], f"the share that trains should not grow from 13 to 15 layers: {depth}"
+    assert depth[5] > depth[15], f"shallow networks should train more often than 15-layer ones: {depth}"
+
+
+NEW_PLOTS = {
+    "loss-curves": "Training and validation loss of the 5 x 256 model",
+    "hidden-units": "5 x 256: the last hidden layer's contributions: the pieces it adds up",
+    "ensemble-spread": "How the ten members differ from their average",
+    "dropout-sweep": "Training and validation MSE against the dropout rate",
+    "depth-share": "Share of 16 seeds that train, by depth (32 units per layer)",
+}
+
+
+def test_new_plots_render(run):
+    """Each plot added beyond the lecture is in the notebook, and a screenshot of it goes to artifacts/plots."""
+    executed, _, _ = run
+    html = {}
+    for nb in executed.values():
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                data = o.get("data", {})
+                if RESULTS_MIME in data and "plot" in json.loads(data[RESULTS_MIME]):
+                    html[json.loads(data[RESULTS_MIME])["plot"]] = data["text/html"]
+    out = ARTIFACTS / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    chromium = shutil.which("chromium")
+    for name, title in NEW_PLOTS.items():
+        assert title in html and html[title].startswith("<svg"), f"no plot titled {title!r}"
+        page = out / f"{name}.html"
+        page.write_text(f'<html><body style="margin:0">{html[title]}</body></html>', encoding="utf-8")
+        if chromium:
+            shot = out / f"{name}.png"
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={ARTIFACTS / 'chromium-profile'}", "--hide-scrollbars",
+                            "--window-size=900,620", f"--screenshot={shot}", page.as_uri()],
+                           check=True, capture_output=True, timeout=120)
+            assert shot.stat().st_size > 20_000, f"the screenshot of {name} looks blank"
+
+
+def test_student_handout_leaves_out_code_talk(run):
+    _, _, out = run
+    student = (out / "01_regularization.student.html").read_text(encoding="utf-8")
+    teacher = (out / "01_regularization.html").read_text(encoding="utf-8")
+    for phrase in ["%rm", "mlp.DrawSeeds", "lecture.PlotFit", "dropoutNet"]:
+        assert phrase not in student, f"the student handout talks about code: {phrase}"
+    assert "%rm" in teacher
+    assert "<title>Regularization: smaller models" in student
+
+
 def test_depth_story_and_vanishing_gradients(run):
     _, r, _ = run
     variance = float(re.search(r"validation targets' variance\): ([0-9.]+)", r["text"]).group(1))
