@@ -84,7 +84,7 @@ func plotUnits(m *mlp.Model, title string) {
 		return
 	}
 	const strong = 6
-	fig := plots.New(title+": the pieces it adds up").XLabel("x").YLabel("unit activation × output weight")
+	fig := plots.New(title + ": the pieces it adds up").XLabel("x").YLabel("unit activation × output weight")
 	if len(curves) > strong {
 		fig.Lines(fmt.Sprintf("the next %d units", len(curves)-strong), [][]float64{xs}, curves[strong:], plots.Faint)
 	}
