@@ -170,7 +170,7 @@ def test_new_plots_render(run):
             subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
                             f"--user-data-dir={ARTIFACTS / 'chromium-profile'}", "--hide-scrollbars",
-                            "--window-size=900,620", f"--screenshot={shot}", page.as_uri()],
+                            "--window-size=900,760", f"--screenshot={shot}", page.as_uri()],
                            check=True, capture_output=True, timeout=120)
             assert shot.stat().st_size > 20_000, f"the screenshot of {name} looks blank"
 
