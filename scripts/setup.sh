@@ -119,11 +119,6 @@ step_go_tools() {
   done_step go-tools
 }
 
-# KERNEL_GOMLX_BACKEND is baked into the kernelspec's env when non-empty. By default it is whatever
-# GOMLX_BACKEND the caller of setup.sh set; when empty the kernel simply inherits GOMLX_BACKEND (if any)
-# from the Jupyter server's environment, and pkg/backend picks a backend by itself.
-KERNEL_GOMLX_BACKEND="${GOMLX_BACKEND:-}"
-
 # ---- step: PJRT CPU plugin for GoMLX's XLA backend ----------------------------------------------------
 # GoMLX's XLA backend downloads its PJRT plugin from GitHub at first use, which fails offline. The same
 # kind of plugin (a shared library exporting the PJRT C API) ships inside a wheel on PyPI; we fetch that
@@ -192,7 +187,7 @@ step_kernelspec() {
   local kernel_dir="$VENV/share/jupyter/kernels/gonb"
   local kernel_path="$REPO/scripts/kernel:$TOOLS/bin:$GO_BIN:\${PATH}"
   local key
-  key="$(key_of "$REPO" "$kernel_path" "$GOEXPERIMENT" "$KERNEL_GOMLX_BACKEND" \
+  key="$(key_of "$REPO" "$kernel_path" "$GOEXPERIMENT" \
     "$(cat "$STAMPS/go-tools" "$STAMPS/venv")" @"${BASH_SOURCE[0]}")"
   if fresh kernelspec "$key" && [[ -f "$kernel_dir/kernel.json" ]]; then
     skip_step kernelspec
@@ -204,7 +199,7 @@ step_kernelspec() {
     printf '%s\n' "$log" >&2
     exit 1
   }
-  KERNEL_JSON="$kernel_dir/kernel.json" KERNEL_PATH="$kernel_path" KERNEL_GOMLX_BACKEND="$KERNEL_GOMLX_BACKEND" \
+  KERNEL_JSON="$kernel_dir/kernel.json" KERNEL_PATH="$kernel_path" \
     "$VENV/bin/python" - <<'EOF'
 import json, os
 path = os.environ["KERNEL_JSON"]
@@ -212,9 +207,9 @@ with open(path) as f:
     spec = json.load(f)
 # GOFLAGS=-ldflags=-w: cell programs are never debugged, and linking them without DWARF halves the time
 # of a cell run (measured 2.9 s -> 1.5 s for a cell importing GoMLX).
+# GOMLX_BACKEND is deliberately absent: the kernel inherits it from the Jupyter server's environment (so
+# `GOMLX_BACKEND=go scripts/lab.sh` affects that lab only), and pkg/backend picks one by itself otherwise.
 env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "GOFLAGS": "-ldflags=-w", "PATH": os.environ["KERNEL_PATH"]}
-if os.environ["KERNEL_GOMLX_BACKEND"]:
-    env["GOMLX_BACKEND"] = os.environ["KERNEL_GOMLX_BACKEND"]
 spec["env"] = env
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)
