@@ -13,6 +13,7 @@ import (
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/plots"
+	"github.com/golecture/regularization/pkg/progress"
 	"github.com/golecture/regularization/pkg/runner"
 )
 
@@ -167,6 +168,7 @@ func DropoutSweep(build func(rate float64) *mlp.Spec, rates []float64) []SweepRo
 	}
 	var rows []SweepRow
 	var xs, tr, va []float64
+	bar := progress.Counter("dropout sweep", "rate", len(rates))
 	for i, r := range rates {
 		spec := build(r)
 		if spec == nil {
@@ -186,7 +188,9 @@ func DropoutSweep(build func(rate float64) *mlp.Spec, rates []float64) []SweepRo
 		}
 		rows = append(rows, SweepRow{Rate: r, Ours: s})
 		xs, tr, va = append(xs, r), append(tr, s.Train), append(va, s.Val)
+		bar.Update(i+1, 0)
 	}
+	bar.Done()
 	title := "Training and validation MSE against the dropout rate"
 	fig := plots.New(title).XLabel("dropout rate").YLabel("mean squared error")
 	fig.Line("training MSE", xs, tr).Points("", xs, tr, plots.Color(0))
@@ -225,7 +229,8 @@ func DepthShare(depths []int, width, seeds int) []DepthRow {
 	var xs, share []float64
 	var text, cells strings.Builder
 	fmt.Fprintf(&text, "%6s %8s %8s\n", "depth", "trained", "of")
-	for _, d := range depths {
+	bar := progress.Counter("depth curve", "fit", len(depths)*seeds)
+	for di, d := range depths {
 		hidden := Widths(d, width)
 		if hidden == nil {
 			return nil
@@ -247,12 +252,14 @@ func DepthShare(depths []int, width, seeds int) []DepthRow {
 			if sc.Val < 0.5*variance {
 				row.Trained++
 			}
+			bar.Update(di*seeds+s, 0)
 		}
 		rows = append(rows, row)
 		xs, share = append(xs, float64(d)), append(share, float64(row.Trained)/float64(seeds))
 		fmt.Fprintf(&text, "%6d %8d %8d\n", d, row.Trained, seeds)
 		fmt.Fprintf(&cells, "<tr><td>%d</td><td>%d of %d</td></tr>", d, row.Trained, seeds)
 	}
+	bar.Done()
 	title := fmt.Sprintf("Share of %d seeds that train, by depth (%d units per layer)", seeds, width)
 	fig := plots.New(title).XLabel("hidden layers").YLabel("share that trained")
 	fig.Line("share of seeds", xs, share).Points("", xs, share, plots.Color(0))

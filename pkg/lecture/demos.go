@@ -7,6 +7,7 @@ import (
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
+	"github.com/golecture/regularization/pkg/progress"
 	"github.com/golecture/regularization/pkg/runner"
 )
 
@@ -156,6 +157,7 @@ func SeedSweep(depth, width int, seeds []uint64) []SeedResult {
 	var text, rows strings.Builder
 	fmt.Fprintf(&text, "%6s %10s %10s %22s  %s\n", "seed", "train MSE", "val MSE", "first layer max|grad|", "outcome")
 	stuck := 0
+	bar := progress.Counter(fmt.Sprintf("seed sweep of %dx%d", depth, width), "seed", len(seeds))
 	for i, s := range seeds {
 		spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(s, depth))
 		m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(),
@@ -183,7 +185,9 @@ func SeedSweep(depth, width int, seeds []uint64) []SeedResult {
 		fmt.Fprintf(&text, "%6d %10.5f %10.5f %22.3e  %s\n", s, sc.Train, sc.Val, r.FirstLayerMax, outcome)
 		fmt.Fprintf(&rows, "<tr><td>%d</td><td>%.5f</td><td>%.5f</td><td>%.3e</td><td>%s</td></tr>",
 			s, sc.Train, sc.Val, r.FirstLayerMax, outcome)
+		bar.Update(i+1, 0)
 	}
+	bar.Done()
 	summary := fmt.Sprintf("%d of %d seeds stuck.", stuck, len(seeds))
 	title := fmt.Sprintf("%d hidden layers of %d units, %d epochs each; a constant prediction scores %.4f",
 		depth, width, mlp.DefaultEpochs, variance)

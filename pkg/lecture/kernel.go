@@ -208,8 +208,8 @@ func (d *declaration) done(trained bool, err error) {
 	switch {
 	case errors.As(err, &in):
 		d.write(marker{Kind: "interrupted", Cell: d.k.cell})
-		fmt.Printf("error: %v. Later cells will not restart it; rerun this cell to train it, or %s to drop it.\n",
-			in, d.rm())
+		fmt.Fprintf(os.Stderr, "error: %v. Later cells will not restart it; rerun this cell to train it, or %s to "+
+			"drop it.\n", in, d.rm())
 		exit(1)
 	case err != nil && trained:
 		d.write(marker{Kind: "unsaved", Cell: d.k.cell})

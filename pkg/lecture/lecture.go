@@ -41,9 +41,9 @@ func Setup() {
 	fmt.Println(backend.Summary())
 }
 
-// report prints err as one line on standard output (where a notebook shows it next to the cell's output).
+// report prints err as one line on standard error, which JupyterLab shows in the cell with a red background.
 func report(what string, err error) {
-	fmt.Fprintf(os.Stdout, "error: %s: %v\n", what, err)
+	fmt.Fprintf(os.Stderr, "error: %s: %v\n", what, err)
 }
 
 var (

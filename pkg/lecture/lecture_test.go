@@ -11,15 +11,15 @@ import (
 	"github.com/golecture/regularization/pkg/mlp"
 )
 
-// capture returns what f printed on standard output.
+// capture returns what f printed on standard output and standard error.
 func capture(t *testing.T, f func()) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := os.Stdout
-	os.Stdout = w
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
 	done := make(chan string)
 	go func() {
 		var b bytes.Buffer
@@ -28,7 +28,7 @@ func capture(t *testing.T, f func()) string {
 	}()
 	f()
 	w.Close()
-	os.Stdout = old
+	os.Stdout, os.Stderr = oldOut, oldErr
 	return <-done
 }
 

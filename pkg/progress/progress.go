@@ -55,6 +55,7 @@ type Bar struct {
 	shown      bool
 	done, last int
 	loss       float64
+	unit       string // What is counted: "" for epochs (with a loss), else e.g. "member".
 	// The first update and its step: the rate is measured from there, since the first step also pays for
 	// compiling the graph and would make the first estimate of the time left far too long.
 	first     time.Time
@@ -73,6 +74,14 @@ func New(label string, total int) *Bar {
 	case term.IsTerminal(int(os.Stderr.Fd())):
 		b.mode = terminal
 	}
+	return b
+}
+
+// Counter returns a bar for a loop over total items of the given unit (e.g. the members of an ensemble):
+// it shows "member 3/10" and the time left, without a loss. Advance it with Update(done, 0).
+func Counter(label, unit string, total int) *Bar {
+	b := New(label, total)
+	b.unit = unit
 	return b
 }
 
@@ -118,6 +127,9 @@ func (b *Bar) Line(now time.Time, finished bool) string {
 	} else if rate > 0 {
 		left := time.Duration(float64(b.total-b.done) / rate * float64(time.Second))
 		tail = fmt.Sprintf("%s left", left.Round(time.Second))
+	}
+	if b.unit != "" {
+		return fmt.Sprintf("%s: %s %d/%d  %s", b.label, b.unit, b.done, b.total, tail)
 	}
 	return fmt.Sprintf("%s: epoch %d/%d  loss %.5f  %.0f epochs/s  %s", b.label, b.done, b.total, b.loss, rate, tail)
 }

@@ -61,3 +61,12 @@ func TestOff(t *testing.T) {
 	nilBar.Update(1, 1) // A nil bar (quiet fit) is a no-op.
 	nilBar.Done()
 }
+
+func TestCounter(t *testing.T) {
+	b := Counter("ensemble of 10 x 5x256", "member", 10)
+	b.start, b.first, b.firstDone, b.done = time.Unix(0, 0), time.Unix(4, 0), 1, 3
+	if got := b.Line(time.Unix(8, 0), false); !strings.Contains(got, "member 3/10") || !strings.Contains(got, "14s left") ||
+		strings.Contains(got, "loss") {
+		t.Errorf("Line = %q, want member 3/10 and 14s left, no loss", got)
+	}
+}

@@ -182,6 +182,10 @@ func Ensemble(spec *mlp.Spec, ds *data.Dataset, k int, seed uint64, opts Options
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xe45e3b1e))
 	members := make([]*mlp.Model, 0, k)
+	var bar *progress.Bar
+	if !opts.Quiet {
+		bar = progress.Counter(fmt.Sprintf("ensemble of %d x %s", k, spec.Architecture()), "member", k)
+	}
 	for i := range k {
 		member := spec.Clone().Seeds(mlp.DrawSeeds(rng.Uint64(), len(spec.Hidden())))
 		o := opts
@@ -191,6 +195,8 @@ func Ensemble(spec *mlp.Spec, ds *data.Dataset, k int, seed uint64, opts Options
 			return members, fmt.Errorf("ensemble member %d of %d: %w", i+1, k, err)
 		}
 		members = append(members, m)
+		bar.Update(i+1, 0)
 	}
+	bar.Done()
 	return members, nil
 }
