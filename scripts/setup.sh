@@ -245,6 +245,26 @@ step_lab_settings() {
 
 # ---- browser test bits: Chromium (Debian) and playwright-core (npm) ------------------------------------
 # Only tests/browser needs these, so the lab and handout path never pulls Chromium in.
+# ---- step: strip notebook outputs on commit ------------------------------------------------------------
+# Teaching from the lab autosaves outputs into the notebooks; nbstripout (pinned in requirements.txt),
+# installed as this clone's git filter, keeps them out of commits and out of `git status`.
+step_git_filter() {
+  if ! git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
+    skip_step git-filter "not a git clone"
+    return
+  fi
+  local want="\"$VENV/bin/python\" -m nbstripout --keep-id" # Cell ids stay as committed.
+  if [[ "$(git -C "$REPO" config --get filter.nbstripout.clean || true)" == "$want" ]] &&
+    grep -qs nbstripout "$(git -C "$REPO" rev-parse --git-path info/attributes)"; then
+    skip_step git-filter
+    return
+  fi
+  begin
+  (cd "$REPO" && "$VENV/bin/nbstripout" --install --python "$VENV/bin/python")
+  git -C "$REPO" config filter.nbstripout.clean "$want"
+  done_step git-filter
+}
+
 step_browser() {
   if [[ -x /usr/bin/chromium ]]; then
     skip_step chromium "already installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
@@ -274,6 +294,7 @@ step_go_tools
 step_pjrt
 step_kernelspec
 step_lab_settings
+step_git_filter
 if [[ "$WANT_BROWSER" == 1 ]]; then
   step_browser
 fi
