@@ -23,18 +23,20 @@ from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 SCRIPTS = Path(__file__).resolve().parent  # Holds the handout_template/ nbconvert template.
+REPO = SCRIPTS.parent
 # A <script>, <link>, <img> or <iframe> that would fetch something from another host when the page opens.
 EXTERNAL = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", re.I)
 
 
-def execute(path, timeout=3600):
-    """Runs every cell of the notebook at path in a fresh GoNB kernel; returns the executed notebook and the
-    wall time in seconds. Raises nbclient's CellExecutionError on a cell whose kernel reports an error."""
+def execute(path, log, timeout=3600):
+    """Runs every cell of the notebook at path in a fresh GoNB kernel, its own log appended to the open file
+    log; returns the executed notebook and the wall time in seconds. Raises nbclient's CellExecutionError on a
+    cell whose kernel reports an error."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="gonb", timeout=timeout,
                             resources={"metadata": {"path": str(Path(path).parent)}})
     start = time.monotonic()
-    client.execute()
+    client.execute(stdout=log, stderr=log)  # Handed to the kernel's process: its log stays out of the terminal.
     return nb, time.monotonic() - start
 
 
@@ -66,33 +68,47 @@ def to_html(nb, with_code):
     return html
 
 
-def build(notebooks, out_dir):
-    """Executes and exports each notebook; returns a list of (name, seconds, [written paths])."""
+def build(notebooks, out_dir, log_path=None):
+    """Executes and exports each notebook; returns a list of (name, seconds, [written paths]). The kernels'
+    own log goes to log_path (default: .tools/logs/handouts-kernel.log)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # A handout is a record, not a live view: no progress lines, whose timings would make a handout built on a
+    # cold fit cache differ from one built on a warm one.
+    os.environ["LECTURE_PROGRESS"] = "off"
+    log_path = Path(log_path or REPO / ".tools" / "logs" / "handouts-kernel.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     report = []
-    for path in notebooks:
-        path = Path(path)
-        nb, seconds = execute(path)
-        written = [out_dir / f"{path.stem}.ipynb", out_dir / f"{path.stem}.html", out_dir / f"{path.stem}.student.html"]
-        nbformat.write(nb, written[0])
-        written[1].write_text(to_html(nb, with_code=True), encoding="utf-8")
-        written[2].write_text(to_html(nb, with_code=False), encoding="utf-8")
-        report.append((path.name, seconds, written))
+    with open(log_path, "w", encoding="utf-8") as log:
+        for path in notebooks:
+            report.append(build_one(Path(path), out_dir, log))
     return report
+
+
+def build_one(path, out_dir, log):
+    """Executes one notebook and writes it, its handout and its student handout; returns (name, seconds, paths)."""
+    nb, seconds = execute(path, log)
+    written = [out_dir / f"{path.stem}.ipynb", out_dir / f"{path.stem}.html", out_dir / f"{path.stem}.student.html"]
+    nbformat.write(nb, written[0])
+    written[1].write_text(to_html(nb, with_code=True), encoding="utf-8")
+    written[2].write_text(to_html(nb, with_code=False), encoding="utf-8")
+    return path.name, seconds, written
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="handouts", help="output folder (default: handouts)")
+    parser.add_argument("--log", default=None, help="the kernels' log (default: .tools/logs/handouts-kernel.log)")
     parser.add_argument("notebooks", nargs="+", help="notebooks to execute")
     args = parser.parse_args()
+    log = Path(args.log or REPO / ".tools" / "logs" / "handouts-kernel.log")
+    print(f"handouts: executing {len(args.notebooks)} notebooks; the kernel's log goes to {log}")
     try:
-        report = build(args.notebooks, args.out)
+        report = build(args.notebooks, args.out, log)
     except Exception as err:  # One readable line; nbclient's message already names the failing cell.
         first = str(err).strip().splitlines()
         print(f"handouts: {type(err).__name__}: {first[0] if first else err}", file=sys.stderr)
-        print("handouts: the notebook's output above shows the failing cell; outputs written so far are kept in "
+        print(f"handouts: see the kernel's log {log}; outputs written so far are kept in "
               f"{os.path.abspath(args.out)}", file=sys.stderr)
         return 1
     for name, seconds, written in report:

@@ -29,11 +29,16 @@ extra=()
 # Jupyter refuses to run as root without this; root is the norm in CI and in the container.
 [[ $EUID -eq 0 ]] && extra+=(--allow-root)
 
-mkdir -p "$REPO/notebooks"
+mkdir -p "$REPO/notebooks" "$TOOLS/logs"
+# The server's and the kernels' own log (one line per request, kernel start-up chatter, a goroutine dump
+# when a kernel is shut down) goes to a file: the terminal shows our lines only.
+log="$TOOLS/logs/lab.log"
+: >"$log"
 echo "lab: JupyterLab at http://$url_host:$port/lab?token=$token"
+echo "lab: its log goes to $log; Ctrl+C stops it"
 # New notebooks default to the GoNB kernel. No news feed nor update check: the lab makes no call
 # outside this machine.
-exec "$VENV/bin/jupyter" lab \
+"$VENV/bin/jupyter" lab \
   --no-browser \
   --ServerApp.ip="$host" \
   --ServerApp.port="$port" \
@@ -43,4 +48,14 @@ exec "$VENV/bin/jupyter" lab \
   --MappingKernelManager.default_kernel_name=gonb \
   --LabApp.news_url=None \
   --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-  "${extra[@]}" "$@"
+  "${extra[@]}" "$@" </dev/null >>"$log" 2>&1 &
+server=$!
+# SIGTERM shuts the server down at once (SIGINT would make it ask for confirmation).
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' INT TERM
+rc=0
+wait "$server" || rc=$?
+if [[ $rc -ne 0 ]]; then
+  echo "lab: JupyterLab stopped with status $rc; the end of its log:" >&2
+  tail -n 20 "$log" >&2
+fi
+exit "$rc"

@@ -1,9 +1,13 @@
 package lecture
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -14,14 +18,29 @@ import (
 // keep the SVG small.
 const valPointsShown = 600
 
-// show displays fig in the cell, with results attached for the notebook tests when given (see display).
+// show displays fig in the cell as SVG, with a PNG rendition beside it (JupyterLab shows the SVG; its
+// sanitizing HTML export drops SVG but keeps PNG) and, when given, results for the notebook tests (see
+// display). Outside a notebook it only checks the figure.
 func show(fig *plots.Figure, results any) {
-	svg, err := fig.HTML()
+	svg, err := fig.SVG()
 	if err != nil {
 		report("plot", err)
 		return
 	}
-	display(svg, "", results)
+	if !gonbui.IsNotebook {
+		return
+	}
+	png, err := fig.PNG()
+	if err != nil {
+		report("plot", err)
+		return
+	}
+	bundle := map[protocol.MIMEType]any{protocol.MIMEImageSVG: svg, protocol.MIMEImagePNG: base64.StdEncoding.EncodeToString(png)}
+	if err := attach(bundle, results); err != nil {
+		report("plot", err)
+		return
+	}
+	gonbui.SendData(&protocol.DisplayData{Data: bundle})
 }
 
 // PlotData draws the true function, the training points and a sample of the validation points.

@@ -143,15 +143,24 @@ func display(html, text string, results any) {
 		return
 	}
 	bundle := map[protocol.MIMEType]any{protocol.MIMETextHTML: html}
-	if results != nil {
-		raw, err := json.Marshal(results)
-		if err != nil {
-			report("display", err)
-			return
-		}
-		bundle[ResultsMIME] = string(raw)
+	if err := attach(bundle, results); err != nil {
+		report("display", err)
+		return
 	}
 	gonbui.SendData(&protocol.DisplayData{Data: bundle})
+}
+
+// attach adds results, as JSON under ResultsMIME, to a display bundle.
+func attach(bundle map[protocol.MIMEType]any, results any) error {
+	if results == nil {
+		return nil
+	}
+	raw, err := json.Marshal(results)
+	if err != nil {
+		return err
+	}
+	bundle[ResultsMIME] = string(raw)
+	return nil
 }
 
 // table shows rows as an HTML table in a notebook and as text elsewhere.

@@ -5,15 +5,15 @@
 // without network access. Defaults suit a lecture projector: a 9in x 5.5in plot, 14-18pt sans-serif text,
 // thick lines, light grey grid lines and a colour-blind-safe palette.
 //
-// A figure is built by chaining methods on *Figure and rendered with [Figure.SVG] or [Figure.HTML] (a bare
-// <svg> element, which package lecture shows in the notebook):
+// A figure is built by chaining methods on *Figure and rendered with [Figure.SVG] or [Figure.PNG] (package
+// lecture sends both to the notebook):
 //
 //	fig := plots.New("Ensemble").XLabel("x").YLabel("y")
 //	fig.Lines("individual models", [][]float64{xs}, yss, plots.Faint)
 //	fig.Line("true function", xs, ys)
 //	fig.Line("ensemble", xs, mean, plots.Bold)
 //	fig.Points("training set", xTrain, yTrain)
-//	svg, err := fig.HTML()
+//	svg, err := fig.SVG()
 //
 // Series are drawn in call order, except that [Faint] series are drawn beneath all others. The legend
 // lists the labelled series in call order, in rows below the plot, so it never covers data.
@@ -28,7 +28,7 @@
 //
 // Builder methods never panic and always return the figure, so calls can be chained. The first problem
 // (series of different lengths, and whatever gonum's plotters reject: no points, NaN or infinite
-// values, wrapped with the series' name) is remembered and returned by [Figure.SVG] and [Figure.HTML], as
+// values, wrapped with the series' name) is remembered and returned by [Figure.SVG] and [Figure.PNG], as
 // is a non-positive value on a [Figure.LogY] axis.
 //
 // # Output

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -24,7 +26,7 @@ const (
 )
 
 // Figure is a line/scatter plot under construction. Create it with [New], add series with the chaining
-// methods, render it with [Figure.SVG] or [Figure.HTML]. A Figure can be rendered several
+// methods, render it with [Figure.SVG] or [Figure.PNG]. A Figure can be rendered several
 // times; it is not safe for concurrent use.
 type Figure struct {
 	title, xLabel, yLabel string
@@ -221,16 +223,27 @@ func (f *Figure) SVG() (string, error) {
 	if err := f.validate(); err != nil {
 		return "", err
 	}
-	return f.render()
+	var buf bytes.Buffer
+	if err := f.render(func(w, h vg.Length) vg.CanvasWriterTo { return vgsvg.New(w, h) }, &buf); err != nil {
+		return "", err
+	}
+	return postProcess(buf.String()), nil
 }
 
-// HTML renders the figure as a bare <svg> element, for inlining in HTML (no XML prolog).
-func (f *Figure) HTML() (string, error) {
-	svg, err := f.SVG()
-	if i := strings.Index(svg, "<svg"); i > 0 {
-		svg = svg[i:]
+// pngDPI is the resolution of PNG renderings: sharp on a projector, about 60 KB a figure.
+const pngDPI = 110
+
+// PNG renders the figure as a PNG image, for places that refuse SVG (a sanitizing HTML export keeps PNG
+// images but drops SVG).
+func (f *Figure) PNG() ([]byte, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
 	}
-	return svg, err
+	var buf bytes.Buffer
+	err := f.render(func(w, h vg.Length) vg.CanvasWriterTo {
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI))}
+	}, &buf)
+	return buf.Bytes(), err
 }
 
 // Text sizes, in points.
@@ -316,9 +329,9 @@ func (f *Figure) drawOrder() []*series {
 	return append(faint, rest...)
 }
 
-// render draws the (validated) figure: the plot on a fixed-size area, and the legend in rows below it, so
-// it never covers data.
-func (f *Figure) render() (string, error) {
+// render draws the (validated) figure on the canvas newCanvas makes for the figure's size, and writes it to
+// out: the plot on a fixed-size area, and the legend in rows below it, so it never covers data.
+func (f *Figure) render(newCanvas func(w, h vg.Length) vg.CanvasWriterTo, out io.Writer) error {
 	p := plot.New()
 	p.BackgroundColor = nil // The whole canvas is filled below.
 	p.Title.Text = f.title
@@ -361,14 +374,14 @@ func (f *Figure) render() (string, error) {
 			case lineKind:
 				l, err := plotter.NewLine(c)
 				if err != nil {
-					return "", fmt.Errorf("plots: %s %q: %w", s.method, s.label, err)
+					return fmt.Errorf("plots: %s %q: %w", s.method, s.label, err)
 				}
 				l.LineStyle, _ = s.lineStyle()
 				p.Add(l)
 			case pointsKind:
 				sc, err := plotter.NewScatter(c)
 				if err != nil {
-					return "", fmt.Errorf("plots: %s %q: %w", s.method, s.label, err)
+					return fmt.Errorf("plots: %s %q: %w", s.method, s.label, err)
 				}
 				sc.GlyphStyle, _ = s.glyphStyle()
 				p.Add(sc)
@@ -379,17 +392,16 @@ func (f *Figure) render() (string, error) {
 
 	leg := newLegend(f.series, width-2*margin)
 	total := height + leg.height()
-	c := vgsvg.New(width, total)
+	c := newCanvas(width, total)
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	p.Draw(draw.Crop(dc, margin, -margin-4, leg.height()+margin, -margin))
 	leg.draw(draw.Crop(dc, margin, -margin, margin, -(height - margin)))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("plots: writing SVG: %w", err)
+	if _, err := c.WriteTo(out); err != nil {
+		return fmt.Errorf("plots: writing the figure: %w", err)
 	}
-	return postProcess(buf.String()), nil
+	return nil
 }
 
 // margin surrounds the plot and the legend, in points.

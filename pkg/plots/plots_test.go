@@ -1,8 +1,10 @@
 package plots
 
 import (
+	"bytes"
 	"encoding/xml"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"math/rand"
@@ -202,13 +204,6 @@ func TestSVGText(t *testing.T) {
 	if strings.Contains(svg, "@font-face") {
 		t.Error("SVG embeds fonts")
 	}
-	h, err := lectureFigure(1).HTML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(h, "<svg ") || !strings.HasSuffix(strings.TrimSpace(h), "</svg>") {
-		t.Errorf("HTML should be a bare <svg> element: %.60q", h)
-	}
 }
 
 func TestLogYRejectsNonPositive(t *testing.T) {
@@ -228,8 +223,8 @@ func TestLogYRejectsNonPositive(t *testing.T) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
 	}
-	if _, err := fig.HTML(); err == nil {
-		t.Error("HTML() of an invalid LogY figure returned no error")
+	if _, err := fig.PNG(); err == nil {
+		t.Error("PNG() of an invalid LogY figure returned no error")
 	}
 	// Negative value in one curve of Lines.
 	_, err = New("").LogY().Lines("models", [][]float64{xs}, [][]float64{{1, 2, 3, 4}, {1, -2, 3, 4}}).SVG()
@@ -332,8 +327,8 @@ func TestBuildErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if _, err := c.fig.HTML(); err == nil {
-				t.Error("HTML() returned no error for an invalid figure")
+			if _, err := c.fig.PNG(); err == nil {
+				t.Error("PNG() returned no error for an invalid figure")
 			}
 		})
 	}
@@ -376,5 +371,23 @@ func TestLogYLabelDoesNotShiftThePlot(t *testing.T) {
 	}
 	if short, long := tickY("y"), tickY("largest gradient in the layer (log scale)"); short != long {
 		t.Errorf("the 1e-2 tick sits at y=%s with a short label but y=%s with a long one", short, long)
+	}
+}
+
+// The PNG rendition decodes, at the figure's size, for exports that keep PNG images but drop SVG.
+func TestPNG(t *testing.T) {
+	raw, err := lectureFigure(2).PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if w := img.Bounds().Dx(); w != 9*pngDPI {
+		t.Errorf("width %d px, want %d (9 in at %d dpi)", w, 9*pngDPI, pngDPI)
+	}
+	if _, err := New("").Line("x", []float64{1}, []float64{math.NaN()}).PNG(); err == nil {
+		t.Error("PNG of an invalid figure gave no error")
 	}
 }

@@ -276,6 +276,34 @@ uiTest(`Run All Cells of ${path.basename(NOTEBOOK)}: no errors, >= ${MIN_SVG} SV
   assert.ok(svgs >= MIN_SVG, `expected at least ${MIN_SVG} SVG plots in the outputs, found ${svgs}`);
 });
 
+// JupyterLab's own export (File > Save and Export Notebook As > HTML) asks whether to sanitize, ticked by
+// default; sanitizing drops SVG and escapes inline HTML, so the plots must survive as their PNG renditions.
+// The export saves the notebook first: the file is put back as it was afterwards.
+uiTest('File > Save and Export Notebook As > HTML, sanitized, keeps every plot', async () => {
+  const original = fs.readFileSync(NOTEBOOK);
+  try {
+    await page.locator('#jp-MainMenu').getByRole('menuitem', { name: 'File', exact: true }).click();
+    await page.locator('.lm-Menu').getByRole('menuitem', { name: 'Save and Export Notebook As', exact: false }).first().click();
+    const exported = context.waitForEvent('request', { predicate: (r) => r.url().includes('/nbconvert/html/'), timeout: 60_000 });
+    await page.locator('.lm-Menu').getByRole('menuitem', { name: 'HTML', exact: true }).first().click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor({ timeout: 20_000 });
+    assert.ok(await dialog.locator('input[type="checkbox"]').isChecked(), 'sanitizing should be ticked by default');
+    await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+    const url = (await exported).url();
+    assert.match(url, /sanitize_html=true/, 'the export should be sanitized');
+    const html = await (await context.request.get(url)).text();
+    fs.writeFileSync(path.join(ARTIFACTS, `${NB_NAME}-lab-export.html`), html);
+    const pngs = (html.match(/<img[^>]*src="data:image\/png;base64,/g) || []).length;
+    console.log(`# JupyterLab's sanitized export: ${pngs} plot(s) as PNG, ${html.length} bytes`);
+    assert.ok(pngs >= MIN_SVG, `expected at least ${MIN_SVG} plots in the sanitized export, found ${pngs}`);
+    assert.ok(!html.includes('&lt;svg'), 'the export shows SVG source as text');
+    for (const p of context.pages()) if (p !== page) await p.close();
+  } finally {
+    fs.writeFileSync(NOTEBOOK, original);
+  }
+});
+
 uiTest('Kernel > Interrupt Kernel stops a long fit, and the kernel answers the next cell', async () => {
   // A fit far too long to finish (a million epochs), uncached; its progress line shows it is running.
   const long = await appendAndRun(page, '%%\nlecture.Fit(mlp.New(256, 256, 256, 256, 256).Epochs(1000000))');
