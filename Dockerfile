@@ -27,6 +27,7 @@ ARG PJRT_PLUGINS=cpu
 ARG PJRT_INSTALLER_VERSION=latest
 ARG PJRT_CUDA_VERSION=latest
 COPY go.mod go.sum ./
+COPY third_party ./third_party
 RUN set -eux; \
     go mod download github.com/gomlx/go-xla; \
     cpu_version="$(sed -n 's/.*var DefaultCPUVersion = "\(.*\)".*/\1/p' \

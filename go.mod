@@ -31,7 +31,6 @@ require (
 	github.com/go-zeromq/zmq4 v0.17.0 // indirect
 	github.com/gofrs/uuid v4.4.0+incompatible // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
-	github.com/gomlx/compute-onnx v0.1.4 // indirect
 	github.com/google/jsonschema-go v0.4.3 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gx-org/backend v0.3.0 // indirect
@@ -74,3 +73,6 @@ tool (
 	golang.org/x/tools/cmd/goimports
 	golang.org/x/tools/gopls
 )
+
+// Needed only by GoMLX's optional ONNX backend (build tag onnx), never built here: see third_party/compute-onnx.
+replace github.com/gomlx/compute-onnx => ./third_party/compute-onnx

@@ -33,7 +33,8 @@ def execute(path, log, timeout=3600):
     log; returns the executed notebook and the wall time in seconds. Raises nbclient's CellExecutionError on a
     cell whose kernel reports an error."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="gonb", timeout=timeout,
+    # coalesce_streams: one stream output per cell and stream, however the kernel chunked it in time.
+    client = NotebookClient(nb, kernel_name="gonb", timeout=timeout, coalesce_streams=True,
                             resources={"metadata": {"path": str(Path(path).parent)}})
     start = time.monotonic()
     client.execute(stdout=log, stderr=log)  # Handed to the kernel's process: its log stays out of the terminal.

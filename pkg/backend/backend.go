@@ -23,7 +23,7 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/gomlx/backends/default" // Registers the "go" and "xla" backends.
+	_ "github.com/gomlx/compute/gobackend" // Registers the pure-Go backend; xla.go registers XLA.
 )
 
 // EnvVar is the environment variable GoMLX reads its backend configuration from.

@@ -1,6 +1,8 @@
 //go:build ((linux && (amd64 || arm64)) || (darwin && arm64) || (windows && amd64)) && !noxla
 
-// The constraint above is that of github.com/gomlx/gomlx/backends/default's xla.go: where XLA is compiled in.
+// The constraint above is that of github.com/gomlx/gomlx/backends/default's xla.go, where XLA is compiled in.
+// Importing go-xla here registers the "xla" backend; the package does not import backends/default, whose
+// optional ONNX backend would put a module in the graph that go doc then tries to look up.
 
 package backend
 

@@ -1,0 +1,3 @@
+module github.com/gomlx/compute-onnx
+
+go 1.24
