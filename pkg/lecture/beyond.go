@@ -85,10 +85,10 @@ func EnsembleSpread(members []*mlp.Model, title string) *Spread {
 	show(fig, map[string]any{"plot": title, "spread": sp})
 
 	lo, hi, avg := minMaxMean(sp.MembersVal)
-	fmt.Printf("The members' predictions differ from their average by %.3f on average (standard deviation across "+
-		"members), and by up to %.3f (at x = %.2f).\n", sp.MeanSD, sp.MaxSD, sp.MaxSDAt)
-	fmt.Printf("Validation MSE: members %.5f to %.5f (mean %.5f); their average %.5f, %.1f%% below the members' mean.\n",
-		lo, hi, avg, sp.EnsembleVal, 100*(avg-sp.EnsembleVal)/avg)
+	say("The members' predictions differ from their average by %.3f on average (standard deviation across "+
+		"members), and by up to %.3f (at x = %.2f).\nValidation MSE: members %.5f to %.5f (mean %.5f); their "+
+		"average %.5f, %.1f%% below the members' mean.\n",
+		sp.MeanSD, sp.MaxSD, sp.MaxSDAt, lo, hi, avg, sp.EnsembleVal, 100*(avg-sp.EnsembleVal)/avg)
 	return sp
 }
 
@@ -143,9 +143,9 @@ func DropoutCheck(m *mlp.Model, draws int) []ScalingCheck {
 		html.EscapeString(title), cells.String()), title+"\n"+text.String(),
 		map[string]any{"table": "dropout check", "rows": out, "max_se": worst})
 	if worst < 3 {
-		fmt.Printf("Largest difference %.1f standard errors: scaled prediction and the average of training passes agree.\n", worst)
+		say("Largest difference %.1f standard errors: scaled prediction and the average of training passes agree.\n", worst)
 	} else {
-		fmt.Printf("Largest difference %.1f standard errors: more than chance. Scaling is exact for a unit's own "+
+		say("Largest difference %.1f standard errors: more than chance. Scaling is exact for a unit's own "+
 			"contribution, but a deep network applies ReLUs to sums of dropped units, and the average of a ReLU is "+
 			"not the ReLU of the average; so scaled prediction approximates the mean of the thinned networks.\n", worst)
 	}
@@ -196,15 +196,17 @@ func DropoutSweep(build func(rate float64) *mlp.Spec, rates []float64) []SweepRo
 	fig.Line("training MSE", xs, tr).Points("", xs, tr, plots.Color(0))
 	fig.Line("validation MSE", xs, va).Points("", xs, va, plots.Color(1))
 	show(fig, map[string]any{"plot": title, "rows": rows})
-	fmt.Printf("%6s %10s %10s\n", "rate", "train MSE", "val MSE")
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%6s %10s %10s\n", "rate", "train MSE", "val MSE")
 	best := 0
 	for i, r := range rows {
-		fmt.Printf("%6.2f %10.5f %10.5f\n", r.Rate, r.Ours.Train, r.Ours.Val)
+		fmt.Fprintf(&sb, "%6.2f %10.5f %10.5f\n", r.Rate, r.Ours.Train, r.Ours.Val)
 		if r.Ours.Val < rows[best].Ours.Val {
 			best = i
 		}
 	}
-	fmt.Printf("Lowest validation MSE at rate %g.\n", rows[best].Rate)
+	fmt.Fprintf(&sb, "Lowest validation MSE at rate %g.\n", rows[best].Rate)
+	say("%s", sb.String())
 	return rows
 }
 
@@ -322,6 +324,6 @@ func CompareLosses(ours []float64, m *mlp.Model) float64 {
 	display(`<table><tr><th>epoch</th><th>training loss, written out</th><th>training loss, package</th></tr>`+
 		cells.String()+`</table>`, text.String(),
 		map[string]any{"table": "losses written out", "max_rel_diff": worst, "epochs": n})
-	fmt.Printf("Largest relative difference over %d epochs: %.2g.\n", n, worst)
+	say("Largest relative difference over %d epochs: %.2g.\n", n, worst)
 	return worst
 }

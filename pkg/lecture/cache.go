@@ -1,7 +1,6 @@
 package lecture
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/golecture/regularization/pkg/fitcache"
@@ -23,7 +22,7 @@ func cache() *fitcache.Cache {
 // cache) and where they go instead.
 func noticeCache() {
 	if n := cache().Notice(); n != "" {
-		noticeOnce.Do(func() { fmt.Println("note:", n) })
+		noticeOnce.Do(func() { say("note: %s\n", n) })
 	}
 }
 
@@ -34,5 +33,5 @@ func ClearCache() {
 		report("clearing the fit cache", err)
 		return
 	}
-	fmt.Printf("removed %d cached fits from %s\n", n, cache())
+	say("removed %d cached fits from %s\n", n, cache())
 }

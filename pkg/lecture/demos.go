@@ -17,7 +17,7 @@ func Summary(m *mlp.Model) {
 		report("summary", errNoModel)
 		return
 	}
-	fmt.Print(m.Summary())
+	say("%s", m.Summary())
 }
 
 // Kernels prints the model's kernels (weight matrices) and their shapes.
@@ -26,9 +26,7 @@ func Kernels(m *mlp.Model) {
 		report("kernels", errNoModel)
 		return
 	}
-	for _, k := range m.Kernels() {
-		fmt.Println(k)
-	}
+	say("%s\n", strings.Join(m.Kernels(), "\n"))
 }
 
 // Gradients computes the gradient of the training loss with respect to every layer's kernel at m's current
@@ -65,14 +63,16 @@ func PrintGradients(g *mlp.Gradients, first, last int) {
 			"the %d layers", first, last, n))
 		return
 	}
+	var sb strings.Builder
 	for i, k := range g.Kernels {
 		switch {
 		case i < first || i >= n-last:
-			fmt.Print(k)
+			sb.WriteString(k.String())
 		case i == first:
-			fmt.Printf("... %d layers left out ...\n", n-first-last)
+			fmt.Fprintf(&sb, "... %d layers left out ...\n", n-first-last)
 		}
 	}
+	say("%s", sb.String())
 }
 
 // PrintMaxGradients prints the largest kernel gradient of each layer: signed (as numpy's max) and absolute.
@@ -82,23 +82,27 @@ func PrintMaxGradients(g *mlp.Gradients) {
 		return
 	}
 	mx, ma := g.MaxByLayer(), g.MaxAbsByLayer()
-	fmt.Printf("%-16s %14s %14s\n", "layer", "max", "max |grad|")
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%-16s %14s %14s\n", "layer", "max", "max |grad|")
 	for i := range mx {
-		fmt.Printf("%-16s %14.7e %14.7e\n", g.Kernels[i].Name, mx[i], ma[i])
+		fmt.Fprintf(&sb, "%-16s %14.7e %14.7e\n", g.Kernels[i].Name, mx[i], ma[i])
 	}
+	say("%s", sb.String())
 }
 
 // DropoutMasks prints three Bernoulli samples like the lecture's: a 4x1 column and two 4x4 matrices, each
 // entry 1 with probability rate (a dropped unit).
 func DropoutMasks(seed uint64, rate float64) {
+	var sb strings.Builder
 	for i, shape := range [][2]int{{4, 1}, {4, 4}, {4, 4}} {
 		mask, err := mlp.BernoulliMask(seed+uint64(i), rate, shape[0], shape[1])
 		if err != nil {
 			report("dropout mask", err)
 			return
 		}
-		fmt.Printf("sample %d: %v\n", i+1, mask)
+		fmt.Fprintf(&sb, "sample %d: %v\n", i+1, mask)
 	}
+	say("%s", sb.String())
 }
 
 // expectationDraws is how many training passes DropoutExpectation averages: enough for a standard error
@@ -127,11 +131,13 @@ func DropoutExpectation(rate float64) {
 			report("dropout", err)
 			return
 		}
-		fmt.Printf("%s dropout, rate %.2f (keep probability %.2f):\n", mode, rate, 1-rate)
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%s dropout, rate %.2f (keep probability %.2f):\n", mode, rate, 1-rate)
 		for i, x := range xs {
-			fmt.Printf("  x = %+.1f   mean of %d training passes %+.5f ± %.5f   prediction %+.5f\n",
+			fmt.Fprintf(&sb, "  x = %+.1f   mean of %d training passes %+.5f ± %.5f   prediction %+.5f\n",
 				x, expectationDraws, mean[i], se[i], pred[i])
 		}
+		say("%s", sb.String())
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/janpfeifer/gonb/gonbui"
+
 	"github.com/golecture/regularization/pkg/runner"
 )
 
@@ -174,13 +176,13 @@ func (d *declaration) skip() bool {
 	if !m.Said {
 		switch m.Kind {
 		case "interrupted":
-			fmt.Printf("note: %s was interrupted in an earlier cell and is not restarted here; rerun its cell to "+
+			say("note: %s was interrupted in an earlier cell and is not restarted here; rerun its cell to "+
 				"train it, or %s to drop it.\n", d.subject(), d.rm())
 		case "failed":
-			fmt.Printf("note: %s failed in an earlier cell (its error is shown there); %s removes the "+
+			say("note: %s failed in an earlier cell (its error is shown there); %s removes the "+
 				"declaration.\n", d.subject(), d.rm())
 		case "unsaved":
-			fmt.Printf("note: %s could not be cached (see the error in its cell), so every cell trains it "+
+			say("note: %s could not be cached (see the error in its cell), so every cell trains it "+
 				"again; free disk space and rerun its cell, or %s.\n", d.subject(), d.rm())
 		}
 		m.Said = true
@@ -208,8 +210,9 @@ func (d *declaration) done(trained bool, err error) {
 	switch {
 	case errors.As(err, &in):
 		d.write(marker{Kind: "interrupted", Cell: d.k.cell})
-		fmt.Fprintf(os.Stderr, "error: %v. Later cells will not restart it; rerun this cell to train it, or %s to "+
-			"drop it.\n", in, d.rm())
+		fail(fmt.Sprintf("error: %v. Later cells will not restart it; rerun this cell to train it, or %s to drop "+
+			"it.", in, d.rm()))
+		gonbui.Sync() // The line must reach the notebook before the program ends.
 		exit(1)
 	case err != nil && trained:
 		d.write(marker{Kind: "unsaved", Cell: d.k.cell})

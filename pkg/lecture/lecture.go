@@ -18,7 +18,6 @@ package lecture
 
 import (
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/golecture/regularization/pkg/backend"
@@ -38,12 +37,7 @@ func Setup() {
 		report("backend", err)
 		return
 	}
-	fmt.Println(backend.Summary())
-}
-
-// report prints err as one line on standard error, which JupyterLab shows in the cell with a red background.
-func report(what string, err error) {
-	fmt.Fprintf(os.Stderr, "error: %s: %v\n", what, err)
+	say("%s\n", backend.Summary())
 }
 
 var (

@@ -1,14 +1,10 @@
 package lecture
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"slices"
 	"strings"
-
-	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/gonb/gonbui/protocol"
 
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -60,7 +56,7 @@ func Evaluate(m *mlp.Model) Scores {
 		report("evaluate", err)
 		return Scores{}
 	}
-	fmt.Printf("training MSE %.5f   validation MSE %.5f\n", s.Train, s.Val)
+	say("training MSE %.5f   validation MSE %.5f\n", s.Train, s.Val)
 	return s
 }
 
@@ -129,38 +125,6 @@ type Row struct {
 	Name    string
 	Ours    Scores
 	Lecture string // Key of Reported, or "".
-}
-
-// ResultsMIME is the MIME type of the machine-readable copy of a table that travels with its HTML in the
-// notebook (JupyterLab shows the HTML; tests read the JSON).
-const ResultsMIME = "application/vnd.golecture.results+json"
-
-// display shows html in a notebook cell with results attached under ResultsMIME; outside a notebook it
-// prints text instead.
-func display(html, text string, results any) {
-	if !gonbui.IsNotebook {
-		fmt.Print(text)
-		return
-	}
-	bundle := map[protocol.MIMEType]any{protocol.MIMETextHTML: html}
-	if err := attach(bundle, results); err != nil {
-		report("display", err)
-		return
-	}
-	gonbui.SendData(&protocol.DisplayData{Data: bundle})
-}
-
-// attach adds results, as JSON under ResultsMIME, to a display bundle.
-func attach(bundle map[protocol.MIMEType]any, results any) error {
-	if results == nil {
-		return nil
-	}
-	raw, err := json.Marshal(results)
-	if err != nil {
-		return err
-	}
-	bundle[ResultsMIME] = string(raw)
-	return nil
 }
 
 // table shows rows as an HTML table in a notebook and as text elsewhere.
@@ -264,10 +228,10 @@ func DescribeData() {
 	if ds == nil {
 		return
 	}
-	fmt.Printf("%d training points, %d validation points, inputs uniform on [%g, %g], noise sd %g\n",
-		len(ds.TrainX), len(ds.ValX), ds.Spec.Lo, ds.Spec.Hi, ds.Spec.NoiseSD)
-	fmt.Printf("MSE of the true function itself on the validation set (the noise floor): %.4f\n", noiseFloor(ds))
-	fmt.Printf("MSE of predicting a constant (the validation targets' variance): %.4f\n", data.Variance(ds.ValY))
+	say("%d training points, %d validation points, inputs uniform on [%g, %g], noise sd %g\n"+
+		"MSE of the true function itself on the validation set (the noise floor): %.4f\n"+
+		"MSE of predicting a constant (the validation targets' variance): %.4f\n",
+		len(ds.TrainX), len(ds.ValX), ds.Spec.Lo, ds.Spec.Hi, ds.Spec.NoiseSD, noiseFloor(ds), data.Variance(ds.ValY))
 }
 
 func noiseFloor(ds *data.Dataset) float64 {

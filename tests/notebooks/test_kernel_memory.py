@@ -40,7 +40,8 @@ def run(kc, code, timeout=300, during=None):
         if kind == "stream":
             text += content["text"]
         elif kind in ("display_data", "update_display_data"):
-            text += content["data"].get("text/plain", "") + content["data"].get("text/html", "")
+            data = content["data"]
+            text += data["text/plain"] if "text/plain" in data else data.get("text/html", "")
         elif kind == "status" and content["execution_state"] == "busy" and not started and during:
             started = True
             during()

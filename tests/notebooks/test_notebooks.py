@@ -61,6 +61,7 @@ def results_of(executed):
                 if o.output_type == "stream":
                     r["text"] += o.text
                 data = o.get("data", {})
+                r["text"] += data.get("text/plain", "")  # pkg/lecture shows its text as displays.
                 if RESULTS_MIME in data:
                     rec = json.loads(data[RESULTS_MIME])
                     if "table" in rec:
@@ -76,6 +77,8 @@ def outputs_text(cell):
             yield o.name, o.text
         elif o.output_type == "error":
             yield "error", f"{o.ename}: {o.evalue}"
+        elif "text/plain" in o.get("data", {}):
+            yield "display", o.data["text/plain"]
 
 
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
