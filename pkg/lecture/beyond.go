@@ -14,7 +14,6 @@ import (
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/plots"
 	"github.com/golecture/regularization/pkg/progress"
-	"github.com/golecture/regularization/pkg/runner"
 )
 
 // This file holds the cells that go beyond the lecture: measurements that answer the questions its cells
@@ -175,13 +174,7 @@ func DropoutSweep(build func(rate float64) *mlp.Spec, rates []float64) []SweepRo
 			report("dropout sweep", fmt.Errorf("the builder returned no spec for rate %g", r))
 			return nil
 		}
-		m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(),
-			Label: fmt.Sprintf("rate %g (%d of %d): fit %s", r, i+1, len(rates), spec.Architecture())})
-		if err != nil {
-			report("dropout sweep", err)
-			return nil
-		}
-		s, err := scores(m)
+		_, s, err := fitAndScore(spec, fmt.Sprintf("rate %g (%d of %d): fit %s", r, i+1, len(rates), spec.Architecture()))
 		if err != nil {
 			report("dropout sweep", err)
 			return nil
@@ -240,13 +233,7 @@ func DepthShare(depths []int, width, seeds int) []DepthRow {
 		row := DepthRow{Depth: d, Seeds: seeds}
 		for s := 1; s <= seeds; s++ {
 			spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(uint64(s), d))
-			m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(),
-				Label: fmt.Sprintf("depth %d, seed %d of %d: fit %s", d, s, seeds, spec.Architecture())})
-			if err != nil {
-				report("depth share", err)
-				return nil
-			}
-			sc, err := scores(m)
+			_, sc, err := fitAndScore(spec, fmt.Sprintf("depth %d, seed %d of %d: fit %s", d, s, seeds, spec.Architecture()))
 			if err != nil {
 				report("depth share", err)
 				return nil

@@ -8,7 +8,6 @@ import (
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/progress"
-	"github.com/golecture/regularization/pkg/runner"
 )
 
 // Summary prints m's Keras-style summary.
@@ -166,13 +165,7 @@ func SeedSweep(depth, width int, seeds []uint64) []SeedResult {
 	bar := progress.Counter(fmt.Sprintf("seed sweep of %dx%d", depth, width), "seed", len(seeds))
 	for i, s := range seeds {
 		spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(s, depth))
-		m, err := runner.Fit(spec, ds, runner.Options{Cache: cache(),
-			Label: fmt.Sprintf("seed %d (%d of %d): fit %s", s, i+1, len(seeds), spec.Architecture())})
-		if err != nil {
-			report("seed sweep", err)
-			return nil
-		}
-		sc, err := scores(m)
+		m, sc, err := fitAndScore(spec, fmt.Sprintf("seed %d (%d of %d): fit %s", s, i+1, len(seeds), spec.Architecture()))
 		if err != nil {
 			report("seed sweep", err)
 			return nil

@@ -109,6 +109,17 @@ func Ensemble(spec *mlp.Spec, k int, seed uint64) []*mlp.Model {
 	return ms
 }
 
+// fitAndScore fits spec quietly under the given progress label (through the fit cache) and scores it: the
+// step every sweep repeats.
+func fitAndScore(spec *mlp.Spec, label string) (*mlp.Model, Scores, error) {
+	m, err := runner.Fit(spec, Data(), runner.Options{Cache: cache(), Label: label})
+	if err != nil {
+		return nil, Scores{}, err
+	}
+	s, err := scores(m)
+	return m, s, err
+}
+
 // Initial returns spec's network before any training, for looking at its gradients at the start.
 func Initial(spec *mlp.Spec) *mlp.Model {
 	m, err := mlp.Initial(spec)
