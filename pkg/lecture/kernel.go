@@ -14,8 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/janpfeifer/gonb/gonbui"
-
 	"github.com/golecture/regularization/pkg/runner"
 )
 
@@ -212,7 +210,6 @@ func (d *declaration) done(trained bool, err error) {
 		d.write(marker{Kind: "interrupted", Cell: d.k.cell})
 		fail(fmt.Sprintf("error: %v. Later cells will not restart it; rerun this cell to train it, or %s to drop "+
 			"it.", in, d.rm()))
-		gonbui.Sync() // The line must reach the notebook before the program ends.
 		exit(1)
 	case err != nil && trained:
 		d.write(marker{Kind: "unsaved", Cell: d.k.cell})

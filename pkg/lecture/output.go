@@ -15,6 +15,13 @@ import (
 // it from one run to the next (and a handout built twice would differ). Outside a notebook, text goes to
 // standard output and errors to standard error.
 
+// send hands a display to GoNB and waits until GoNB has taken it: a program that ends right after (a cell
+// whose last call is ours, a failing declaration) would otherwise lose what is still in the pipe.
+func send(bundle map[protocol.MIMEType]any) {
+	gonbui.SendData(&protocol.DisplayData{Data: bundle})
+	gonbui.Sync()
+}
+
 // say shows a block of text (one output per call, so callers pass whole blocks).
 func say(format string, args ...any) {
 	text := fmt.Sprintf(format, args...)
@@ -22,7 +29,7 @@ func say(format string, args ...any) {
 		fmt.Print(text)
 		return
 	}
-	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{protocol.MIMETextPlain: text}})
+	send(map[protocol.MIMEType]any{protocol.MIMETextPlain: text})
 }
 
 // report shows err as one line saying what failed, styled as an error in JupyterLab (its stderr style), and
@@ -37,11 +44,11 @@ func fail(line string) {
 		fmt.Fprintln(os.Stderr, line)
 		return
 	}
-	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+	send(map[protocol.MIMEType]any{
 		protocol.MIMETextHTML: `<div class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr"><pre>` +
 			html.EscapeString(line) + `</pre></div>`,
 		protocol.MIMETextPlain: line + "\n",
-	}})
+	})
 }
 
 // ResultsMIME is the MIME type of the machine-readable copy of a table or plot that travels with it in the
@@ -60,7 +67,7 @@ func display(html, text string, results any) {
 		report("display", err)
 		return
 	}
-	gonbui.SendData(&protocol.DisplayData{Data: bundle})
+	send(bundle)
 }
 
 // attach adds results, as JSON under ResultsMIME, to a display bundle.

@@ -40,7 +40,7 @@ func show(fig *plots.Figure, results any) {
 		report("plot", err)
 		return
 	}
-	gonbui.SendData(&protocol.DisplayData{Data: bundle})
+	send(bundle)
 }
 
 // PlotData draws the true function, the training points and a sample of the validation points.

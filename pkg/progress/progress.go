@@ -108,8 +108,11 @@ func (b *Bar) Done() {
 		return
 	}
 	b.draw(time.Now(), true)
-	if b.mode == terminal {
+	switch b.mode {
+	case terminal:
 		fmt.Fprintln(b.out)
+	case notebook:
+		gonbui.Sync() // The final line must reach the notebook even if the program ends right after.
 	}
 }
 
