@@ -5,6 +5,7 @@
 #   scripts/setup.sh            lab and handout path: Python venv, Go tools, GoNB kernelspec
 #   scripts/setup.sh --browser  the same, plus Chromium and playwright-core for tests/browser
 #   scripts/setup.sh --force    ignore the stamps and redo every step
+#   LECTURE_CUDA=1 scripts/setup.sh   also NVIDIA's CUDA PJRT plugin (requirements-cuda.txt) for a GPU
 #
 # Runnable from any directory. Idempotent: each step records a stamp in .tools/stamps/ holding a hash of
 # its inputs (requirements.txt, go.mod/go.sum, the toolchain versions, ...), and is skipped while that hash
@@ -23,7 +24,7 @@ for arg in "$@"; do
     --browser) WANT_BROWSER=1 ;;
     --force) FORCE=1 ;;
     -h | --help)
-      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -172,6 +173,33 @@ PY
   done_step pjrt
 }
 
+# ---- step: CUDA PJRT plugin (only with LECTURE_CUDA=1) --------------------------------------------------
+# For a machine with an NVIDIA GPU (and the Docker image's gpu profile): NVIDIA's CUDA PJRT plugin and the
+# libraries it loads, from the pinned, hashed PyPI wheels of requirements-cuda.txt, into .tools/cuda/ with
+# the wheels' own layout, so that the plugin's RPATH finds the libraries. Select it with
+#   GOMLX_BACKEND=xla:$REPO/.tools/cuda/jax_plugins/xla_cuda13/xla_cuda_plugin.so
+# and prove it with scripts/gpu-check.sh. About 2.5 GB; nothing of it is needed without a GPU.
+CUDA_PLUGIN_MEMBER="jax_plugins/xla_cuda13/xla_cuda_plugin.so"
+step_pjrt_cuda() {
+  if [[ "${LECTURE_CUDA:-0}" != 1 ]]; then
+    return
+  fi
+  local dest="$TOOLS/cuda" key
+  key="$(key_of @"$REPO/requirements-cuda.txt" "$(file_id "$dest/$CUDA_PLUGIN_MEMBER")")"
+  if fresh pjrt-cuda "$key" && [[ -f "$dest/$CUDA_PLUGIN_MEMBER" ]]; then
+    skip_step pjrt-cuda
+    return
+  fi
+  begin
+  rm -rf "$dest.partial"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --no-deps --no-compile \
+    --only-binary=:all: --require-hashes --target "$dest.partial" -r "$REPO/requirements-cuda.txt"
+  rm -rf "$dest"
+  mv "$dest.partial" "$dest"
+  stamp pjrt-cuda "$(key_of @"$REPO/requirements-cuda.txt" "$(file_id "$dest/$CUDA_PLUGIN_MEMBER")")"
+  done_step pjrt-cuda
+}
+
 # ---- step: GoNB kernelspec, installed into the venv (not ~/.local/share/jupyter) -----------------------
 # `gonb --install` writes kernel.json under $JUPYTER_DATA_DIR; pointing that at the venv keeps the user's
 # own Jupyter untouched and lets the venv's jupyter find it (env.sh puts it first on JUPYTER_PATH).
@@ -292,6 +320,7 @@ step_browser() {
 step_venv
 step_go_tools
 step_pjrt
+step_pjrt_cuda
 step_kernelspec
 step_lab_settings
 step_git_filter

@@ -217,12 +217,43 @@ func New(config string) (b compute.Backend, err error) {
 				"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(r), EnvVar)
 		}
 	}()
+	prepareCUDA(resolved)
 	b, err = newWithConfig(resolved)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q failed: %v; set %s=go to use the pure-Go backend, or run "+
 			"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(err), EnvVar)
 	}
 	return b, nil
+}
+
+// prepareCUDA readies the environment for NVIDIA's CUDA PJRT plugin as the jax-cuda13-pjrt wheel lays it
+// out (scripts/setup.sh with LECTURE_CUDA=1, or a JAX installation): the plugin in
+// <root>/jax_plugins/xla_cuda13/ and NVIDIA's CUDA files in <root>/nvidia/cu13/. XLA must be told where
+// libdevice and ptxas are (--xla_gpu_cuda_data_dir), since a machine with the wheels alone has no
+// /usr/local/cuda; the directory is only named when it holds libdevice, so a system CUDA still serves where
+// the wheels lack it. go-xla looks for the libraries one level too close to the plugin and would print a
+// misleading warning: its check is turned off (GOPJRT_CUDA_CHECKS=0) when the wheels' layout is there. A
+// variable the user has set is left alone. Other configurations are untouched.
+func prepareCUDA(config string) {
+	name, rest, _ := strings.Cut(config, ":")
+	plugin, _, _ := strings.Cut(rest, ",")
+	if !xlaNames[name] || !filepath.IsAbs(plugin) || !strings.Contains(filepath.Base(plugin), "cuda") {
+		return
+	}
+	nvidia := filepath.Join(filepath.Dir(plugin), "..", "..", "nvidia")
+	if info, err := os.Stat(nvidia); err != nil || !info.IsDir() {
+		return
+	}
+	if _, set := os.LookupEnv("GOPJRT_CUDA_CHECKS"); !set {
+		_ = os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
+	cuda := filepath.Clean(filepath.Join(nvidia, "cu13"))
+	if _, err := os.Stat(filepath.Join(cuda, "nvvm", "libdevice")); err != nil {
+		return
+	}
+	if flags := os.Getenv("XLA_FLAGS"); !strings.Contains(flags, "--xla_gpu_cuda_data_dir") {
+		_ = os.Setenv("XLA_FLAGS", strings.TrimSpace(flags+" --xla_gpu_cuda_data_dir="+cuda))
+	}
 }
 
 func firstLine(v any) string {

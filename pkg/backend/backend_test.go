@@ -337,3 +337,37 @@ func TestIdentityIgnoresWhereThePluginLives(t *testing.T) {
 		t.Errorf("Identity changed a configuration without a path")
 	}
 }
+
+// TestPrepareCUDA checks the environment set for a CUDA plugin in the PyPI wheels' layout, and that other
+// configurations, and variables the user set, are left alone.
+func TestPrepareCUDA(t *testing.T) {
+	root := t.TempDir()
+	plugin := filepath.Join(root, "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so")
+	cuda := filepath.Join(root, "nvidia", "cu13")
+	for _, dir := range []string{filepath.Dir(plugin), filepath.Join(cuda, "nvvm", "libdevice")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x")
+	t.Setenv("GOPJRT_CUDA_CHECKS", "")
+	os.Unsetenv("GOPJRT_CUDA_CHECKS")
+
+	prepareCUDA("xla:/elsewhere/pjrt_c_api_cpu_plugin.so")
+	prepareCUDA("go")
+	if got := os.Getenv("XLA_FLAGS"); got != "--xla_dump_to=/tmp/x" {
+		t.Fatalf("a CPU or Go configuration changed XLA_FLAGS to %q", got)
+	}
+	prepareCUDA("xla:" + plugin)
+	if got, want := os.Getenv("XLA_FLAGS"), "--xla_dump_to=/tmp/x --xla_gpu_cuda_data_dir="+cuda; got != want {
+		t.Errorf("XLA_FLAGS = %q, want %q", got, want)
+	}
+	if got := os.Getenv("GOPJRT_CUDA_CHECKS"); got != "0" {
+		t.Errorf("GOPJRT_CUDA_CHECKS = %q, want 0", got)
+	}
+	t.Setenv("XLA_FLAGS", "--xla_gpu_cuda_data_dir=/mine")
+	prepareCUDA("xla:" + plugin)
+	if got := os.Getenv("XLA_FLAGS"); got != "--xla_gpu_cuda_data_dir=/mine" {
+		t.Errorf("the user's data dir was replaced: XLA_FLAGS = %q", got)
+	}
+}

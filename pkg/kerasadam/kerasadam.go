@@ -28,6 +28,7 @@ import (
 	"path"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -79,6 +80,33 @@ var _ optimizer.Interface = (*Optimizer)(nil)
 // on bad input.
 func New(c Config) *Optimizer { return &Optimizer{Config: c} }
 
+// CreateState creates, without building any graph, the variables UpdateGraph keeps for scope's trainable
+// variables: the step counter and each variable's two moments, all zero. UpdateGraph would otherwise create
+// them lazily while it builds; a graph that runs its steps inside a loop (graph.While) must have them before,
+// since a variable first met inside a loop's body would become a parameter of that body.
+func (o *Optimizer) CreateState(scope *model.Scope) {
+	adamScope := scope.At(ScopeName)
+	adamScope.WithInitializer(initializer.Zero).VariableWithShape("step", shapes.Make(dtypes.Float32)).SetTrainable(false)
+	var trainable []*model.Variable
+	for v := range scope.IterVariables() {
+		if v.Trainable {
+			trainable = append(trainable, v)
+		}
+	}
+	for _, v := range trainable { // Collected first: moments() adds variables to the store.
+		moments(adamScope, v)
+	}
+}
+
+// moments returns (creating them, zero, on first use) the first and second moment variables of v. They live
+// under the optimizer's scope, mirroring the weight's own path.
+func moments(adamScope *model.Scope, v *model.Variable) (m, s *model.Variable) {
+	momentScope := adamScope.Store().Scope(path.Join(adamScope.Scope(), v.Scope())).WithInitializer(initializer.Zero)
+	m = momentScope.VariableWithShape(v.Name()+"_m", v.Shape()).SetTrainable(false)
+	s = momentScope.VariableWithShape(v.Name()+"_v", v.Shape()).SetTrainable(false)
+	return m, s
+}
+
 // UpdateGraph adds one Adam step over every trainable variable of scope that the loss uses.
 func (o *Optimizer) UpdateGraph(scope *model.Scope, g *graph.Graph, loss *graph.Node) {
 	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
@@ -101,10 +129,7 @@ func (o *Optimizer) UpdateGraph(scope *model.Scope, g *graph.Graph, loss *graph.
 		}
 		grad := grads[i]
 		i++
-		// Moments live under the optimizer's scope, mirroring the weight's own path.
-		momentScope := scope.Store().Scope(path.Join(adamScope.Scope(), v.Scope())).WithInitializer(initializer.Zero)
-		mVar := momentScope.VariableWithShape(v.Name()+"_m", v.Shape()).SetTrainable(false)
-		vVar := momentScope.VariableWithShape(v.Name()+"_v", v.Shape()).SetTrainable(false)
+		mVar, vVar := moments(adamScope, v)
 		m := graph.Add(graph.Mul(beta1, mVar.NodeValue(g)), graph.Mul(oneMinusBeta1, grad))
 		s := graph.Add(graph.Mul(beta2, vVar.NodeValue(g)), graph.Mul(oneMinusBeta2, graph.Square(grad)))
 		mVar.SetNodeValue(m)

@@ -1,6 +1,7 @@
 package mlp
 
 import (
+	"errors"
 	"math"
 	"os"
 	"reflect"
@@ -85,6 +86,51 @@ func TestRerunIsBitIdentical(t *testing.T) {
 	e := train(t, spec.Clone(), ds)
 	if !slices.Equal(a.Weights[1].Kernel, e.Weights[1].Kernel) {
 		t.Error("a refit after other fits of the same architecture differs")
+	}
+}
+
+// TestLoopMatchesOneStepPerCall checks that running many epochs per execution (a graph.While loop, in
+// chunks) trains exactly what one execution per epoch trains, and that the epoch callback still sees every
+// epoch in order with its loss, and can stop a fit.
+func TestLoopMatchesOneStepPerCall(t *testing.T) {
+	ds := lectureData(t)
+	spec := dropoutNet(16, 0.2).Seeds(DrawSeeds(3, 2)).Epochs(137).WithHistory().Masks(Inverted, 9)
+	var seen []float64
+	loop, err := Train(spec, ds, nil, func(epoch int, loss float64) error {
+		if epoch != len(seen)+1 {
+			t.Fatalf("callback got epoch %d after %d epochs", epoch, len(seen))
+		}
+		seen = append(seen, loss)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(seen, loop.History.Loss) {
+		t.Errorf("the callback saw %d losses that differ from the history's %d", len(seen), len(loop.History.Loss))
+	}
+	oneStepPerCall = true
+	defer func() { oneStepPerCall = false }()
+	step := train(t, spec.Clone(), ds)
+	for i := range loop.Weights {
+		if !slices.Equal(loop.Weights[i].Kernel, step.Weights[i].Kernel) || !slices.Equal(loop.Weights[i].Bias, step.Weights[i].Bias) {
+			t.Fatalf("layer %d: the loop's weights differ from one step per call's", i)
+		}
+	}
+	if !slices.Equal(loop.History.Loss, step.History.Loss) || !slices.Equal(loop.History.ValLoss, step.History.ValLoss) {
+		t.Error("the loop's history differs from one step per call's")
+	}
+	oneStepPerCall = false
+
+	stop := errors.New("stop")
+	_, err = Train(spec.Clone().Epochs(1000), ds, nil, func(epoch int, _ float64) error {
+		if epoch == 20 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Errorf("a callback's error did not stop the fit: got %v", err)
 	}
 }
 

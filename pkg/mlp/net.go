@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -62,6 +63,12 @@ func netFor(b compute.Backend, spec *Spec) (*net, error) {
 		n.kernels, n.biases = append(n.kernels, k), append(n.biases, bias)
 		in = l.Units
 	}
+	// The optimizer's state (step counter, moments) and the random state exist from the start, so that the
+	// training loops' graphs see every variable before their loop body is built (see trainLoop).
+	kerasadam.New(arch.Adam).CreateState(n.store.RootScope())
+	if err := n.store.SetRNGStateFromSeed(0); err != nil {
+		return nil, err
+	}
 	actual, _ := nets.LoadOrStore(key, n)
 	return actual.(*net), nil
 }
@@ -110,17 +117,123 @@ func mse(pred, y *graph.Node) *graph.Node {
 
 // Graph kinds: each is compiled once per net (and input shape).
 const (
-	execTrain    = "train"     // (x, y) -> training loss; one Adam step.
-	execTrainVal = "train+val" // (x, y, vx, vy) -> training loss, validation loss after the step.
+	execTrain    = "train"     // (x, y, epochs) -> training losses [loopCapacity]; up to loopCapacity Adam steps.
+	execTrainVal = "train+val" // (x, y, vx, vy, epochs) -> the same and the validation loss after each step.
 	execPredict  = "predict"   // x -> prediction.
 	execGrads    = "gradients" // (x, y) -> loss, d loss / d kernel_i..., d loss / d bias_i...
 	execSample   = "sample"    // x -> one training-mode pass (fresh dropout masks), no update.
 )
 
+// loopCapacity is the most epochs one execution of a training graph runs: the length of the loss vectors it
+// returns. Train asks for fewer per call (see Train), so that progress and interrupts stay responsive.
+const loopCapacity = 1000
+
+// loops reports whether the net's training graphs run many epochs in a loop (see trainLoop). GoMLX v0.28.5's
+// pure-Go backend fails to execute that loop's body ("input 0 for node Mul not computed yet"), so on it each
+// call runs one epoch, as the host asks for then (see Train).
+func (n *net) loops() bool { return !oneStepPerCall && n.backend.String() != gobackend.BackendName }
+
+// oneStepPerCall turns the loops off, for tests that compare both ways of training.
+var oneStepPerCall bool
+
+// train builds the training graph: trainLoop, or a single step where loops() is false, whose loss vectors
+// then hold that one step's losses.
+func (n *net) train(scope *model.Scope, opt *kerasadam.Optimizer, x, y, vx, vy, epochs *graph.Node) (losses, vals *graph.Node) {
+	if n.loops() {
+		return n.trainLoop(scope, opt, x, y, vx, vy, epochs)
+	}
+	loss := mse(n.forward(scope, x, true, -1), y)
+	opt.UpdateGraph(scope, x.Graph(), loss)
+	losses, vals = graph.Reshape(loss, 1), graph.Reshape(loss, 1)
+	if vx != nil {
+		vals = graph.Reshape(mse(n.forward(scope, vx, false, -1), vy), 1) // Reads the updated weights.
+	}
+	return losses, vals
+}
+
+// trainLoop builds `epochs` (a scalar int32 node, at most loopCapacity) full-batch Adam steps in one
+// graph.While, so that a fit makes one call per chunk of epochs instead of one per epoch: the weights, the
+// optimizer's moments and the random state stay on the device between steps, with no round trip to the host
+// and no fresh output buffers for every step. It returns the training loss of each step (before its update),
+// and, when vx is not nil, the validation loss on (vx, vy) after each step; entries past `epochs` are zero.
+//
+// The loop's state is every variable of the Store (weights, Adam's state, the random state): inside the body
+// each variable's value is set to the body's parameter, so that layers.Dense, the dropout layers and the
+// optimizer, which read and write variables, build one step unchanged; after the loop the variables take the
+// loop's results, which model.Exec returns and stores as for any graph that updates variables.
+func (n *net) trainLoop(scope *model.Scope, opt *kerasadam.Optimizer, x, y, vx, vy, epochs *graph.Node) (losses, vals *graph.Node) {
+	g := x.Graph()
+	withVal := vx != nil
+	var vars []*model.Variable
+	for v := range n.store.IterVariables() {
+		vars = append(vars, v)
+	}
+	// State: the step index, the two loss vectors, the data, then every variable. The data travels as state
+	// (unchanged) since a loop's body can only use its own parameters.
+	//
+	// GoMLX keeps one cache of scalar constants per graph, not per function: a scalar made here with
+	// graph.Scalar (or Zeros, which uses it) would be reused inside the body, which the backends reject. So
+	// nothing in this main function, before the loop, is made through that cache: graph.Const makes fresh nodes.
+	if vx == nil {
+		vx, vy = x, y // Placeholders of the right shapes; the body does not read them.
+	}
+	init := []*graph.Node{
+		graph.Const(g, int32(0)),
+		graph.Const(g, make([]float32, loopCapacity)),
+		graph.Const(g, make([]float32, loopCapacity)),
+		epochs, x, y, vx, vy,
+	}
+	const first = 8 // Index of the first variable in the state.
+	for _, v := range vars {
+		init = append(init, v.NodeValue(g))
+	}
+	params := func(g *graph.Graph) []*graph.Node {
+		out := make([]*graph.Node, len(init))
+		for i, node := range init {
+			out[i] = graph.Parameter(g, fmt.Sprintf("state_%d", i), node.Shape())
+		}
+		return out
+	}
+	cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+		state := params(g)
+		return []*graph.Node{graph.LessThan(state[0], state[3])}
+	})
+	body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+		state := params(g)
+		i, trainLosses, valLosses, x, y, vx, vy := state[0], state[1], state[2], state[4], state[5], state[6], state[7]
+		for j, v := range vars {
+			v.SetNodeValue(state[first+j])
+		}
+		// Entry i of a loss vector: a select rather than DynamicUpdateSlice, which the pure-Go backend lacks.
+		at := graph.Equal(graph.Iota(g, shapes.Make(dtypes.Int32, loopCapacity), 0), i)
+		loss := mse(n.forward(scope, x, true, -1), y)
+		opt.UpdateGraph(scope, g, loss)
+		trainLosses = graph.Where(at, graph.BroadcastToShape(loss, trainLosses.Shape()), trainLosses)
+		if withVal {
+			val := mse(n.forward(scope, vx, false, -1), vy) // Reads the updated weights.
+			valLosses = graph.Where(at, graph.BroadcastToShape(val, valLosses.Shape()), valLosses)
+		}
+		out := append([]*graph.Node{graph.AddScalar(i, 1), trainLosses, valLosses}, state[3:first]...)
+		for _, v := range vars {
+			out = append(out, v.NodeValue(g))
+		}
+		return out
+	})
+	final := graph.While(cond, body, init...)
+	for j, v := range vars {
+		v.SetNodeValue(final[first+j])
+	}
+	return final[1], final[2]
+}
+
 // exec returns the graph of the given kind, building it on first use. Kinds "hidden-<k>" return the
 // activations of dense layer k.
 func (n *net) exec(kind string) (*model.Exec, error) {
-	if e, ok := n.execs[kind]; ok {
+	key := kind
+	if !n.loops() {
+		key += "/one-step" // The training graphs differ (see train).
+	}
+	if e, ok := n.execs[key]; ok {
 		return e, nil
 	}
 	var e *model.Exec
@@ -128,16 +241,13 @@ func (n *net) exec(kind string) (*model.Exec, error) {
 	opt := kerasadam.New(n.spec.Adam)
 	switch kind {
 	case execTrain:
-		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x, y *graph.Node) *graph.Node {
-			loss := mse(n.forward(scope, x, true, -1), y)
-			opt.UpdateGraph(scope, x.Graph(), loss)
-			return loss
+		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x, y, epochs *graph.Node) *graph.Node {
+			losses, _ := n.train(scope, opt, x, y, nil, nil, epochs)
+			return losses
 		})
 	case execTrainVal:
-		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x, y, vx, vy *graph.Node) (loss, val *graph.Node) {
-			loss = mse(n.forward(scope, x, true, -1), y)
-			opt.UpdateGraph(scope, x.Graph(), loss)
-			return loss, mse(n.forward(scope, vx, false, -1), vy) // Reads the updated weights.
+		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x, y, vx, vy, epochs *graph.Node) (losses, vals *graph.Node) {
+			return n.train(scope, opt, x, y, vx, vy, epochs)
 		})
 	case execPredict:
 		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x *graph.Node) *graph.Node {
@@ -168,7 +278,7 @@ func (n *net) exec(kind string) (*model.Exec, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.execs[kind] = e
+	n.execs[key] = e
 	return e, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -12,13 +13,21 @@ import (
 	"github.com/golecture/regularization/pkg/data"
 )
 
+// A fit's first execution runs firstChunk epochs; later ones as many as take about chunkTarget.
+const (
+	firstChunk  = 10
+	chunkTarget = 250 * time.Millisecond
+)
+
 // EpochFunc is told, after each epoch, its number (from 1) and its training loss. Returning an error stops
 // the fit with that error: a progress display uses it to draw, an interrupt handler to stop.
 type EpochFunc func(epoch int, loss float64) error
 
 // Train fits spec on ds.TrainX/ds.TrainY, one full-batch Keras-form Adam step per epoch, on backend b (nil:
 // backend.Get()). With spec.RecordHistory it also records the validation loss on ds.ValX/ds.ValY after every
-// step. each, if not nil, is called after every epoch.
+// step. each, if not nil, is called after every epoch; epochs run in chunks of one execution each (about a
+// quarter of a second's worth), so each is called for a chunk's epochs when that chunk ends, and an error
+// from it stops the fit at the end of a chunk.
 //
 // A fit whose loss stops being finite (a learning rate or initial weights too large, targets too big for
 // float32) ends with an error naming the epoch, never with a model.
@@ -63,32 +72,54 @@ func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Mo
 	if err != nil {
 		return nil, err
 	}
-	for epoch := 1; epoch <= spec.NumEpochs; epoch++ {
-		out, err := e.Call(args...)
-		if err != nil {
-			return nil, fmt.Errorf("epoch %d: %w", epoch, err)
+	// Epochs run in chunks, one execution each (see trainLoop). The first chunk is short; later ones are sized
+	// to take about chunkTarget, so that the progress line moves and an interrupt stops the fit promptly.
+	chunk := firstChunk
+	for done := 0; done < spec.NumEpochs; {
+		count := min(chunk, spec.NumEpochs-done, loopCapacity)
+		if !n.loops() {
+			count = 1
 		}
-		loss := float64(tensors.ToScalar[float32](out[0]))
-		val := math.NaN()
+		start := time.Now()
+		out, err := e.Call(append(args, int32(count))...)
+		if err != nil {
+			return nil, fmt.Errorf("epochs %d-%d: %w", done+1, done+count, err)
+		}
+		losses, err := tensors.CopyFlatData[float32](out[0])
+		if err != nil {
+			return nil, err
+		}
+		var vals []float32
 		if history != nil {
-			val = float64(tensors.ToScalar[float32](out[1]))
+			if vals, err = tensors.CopyFlatData[float32](out[1]); err != nil {
+				return nil, err
+			}
 		}
 		for _, o := range out {
 			_ = o.FinalizeAll()
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) || (history != nil && (math.IsNaN(val) || math.IsInf(val, 0))) {
-			return nil, fmt.Errorf("epoch %d of %d: the fit diverged (training loss %v, validation loss %v): "+
-				"lower the learning rate (%g) or the initial standard deviation (%g), or scale the targets down",
-				epoch, spec.NumEpochs, loss, val, spec.Adam.LearningRate, spec.InitSD)
-		}
-		if history != nil {
-			history.Loss, history.ValLoss = append(history.Loss, loss), append(history.ValLoss, val)
-		}
-		if each != nil {
-			if err := each(epoch, loss); err != nil {
-				return nil, err
+		for k := range count {
+			epoch, loss, val := done+k+1, float64(losses[k]), math.NaN()
+			if history != nil {
+				val = float64(vals[k])
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) || (history != nil && (math.IsNaN(val) || math.IsInf(val, 0))) {
+				return nil, fmt.Errorf("epoch %d of %d: the fit diverged (training loss %v, validation loss %v): "+
+					"lower the learning rate (%g) or the initial standard deviation (%g), or scale the targets down",
+					epoch, spec.NumEpochs, loss, val, spec.Adam.LearningRate, spec.InitSD)
+			}
+			if history != nil {
+				history.Loss, history.ValLoss = append(history.Loss, loss), append(history.ValLoss, val)
+			}
+			if each != nil {
+				if err := each(epoch, loss); err != nil {
+					return nil, err
+				}
 			}
 		}
+		done += count
+		perEpoch := time.Since(start) / time.Duration(count)
+		chunk = max(1, int(chunkTarget/max(perEpoch, time.Microsecond)))
 	}
 	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), backend: b}
 	for i, v := range n.kernels {
