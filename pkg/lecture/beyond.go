@@ -34,7 +34,7 @@ func EnsembleSpread(members []*mlp.Model, title string) *Spread {
 	if ds == nil {
 		return nil
 	}
-	each, mean, err := mlp.AveragePredictions(members, ds.GridX32())
+	each, mean, err := averagePredictions(members, ds.GridX32())
 	if err != nil {
 		report("ensemble spread", err)
 		return nil
@@ -113,12 +113,12 @@ func DropoutCheck(m *mlp.Model, draws int) []ScalingCheck {
 		return nil
 	}
 	xs := []float32{-1.5, -1, -0.5, 0, 0.5, 1, 1.5}
-	pred, err := m.Predict(xs)
+	pred, err := predict(m, xs)
 	if err != nil {
 		report("dropout check", err)
 		return nil
 	}
-	mean, se, err := m.MeanTrainingOutput(xs, draws, 99)
+	mean, se, err := meanTrainingOutput(m, xs, draws, 99)
 	if err != nil {
 		report("dropout check", err)
 		return nil
@@ -174,7 +174,7 @@ func DropoutSweep(build func(rate float64) *mlp.Spec, rates []float64) []SweepRo
 			report("dropout sweep", fmt.Errorf("the builder returned no spec for rate %g", r))
 			return nil
 		}
-		_, s, err := fitAndScore(spec, fmt.Sprintf("rate %g (%d of %d): fit %s", r, i+1, len(rates), spec.Architecture()))
+		s, err := fitScores(spec, fmt.Sprintf("rate %g (%d of %d): fit %s", r, i+1, len(rates), spec.Architecture()))
 		if err != nil {
 			report("dropout sweep", err)
 			return nil
@@ -233,7 +233,7 @@ func DepthShare(depths []int, width, seeds int) []DepthRow {
 		row := DepthRow{Depth: d, Seeds: seeds}
 		for s := 1; s <= seeds; s++ {
 			spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(uint64(s), d))
-			_, sc, err := fitAndScore(spec, fmt.Sprintf("depth %d, seed %d of %d: fit %s", d, s, seeds, spec.Architecture()))
+			sc, err := fitScores(spec, fmt.Sprintf("depth %d, seed %d of %d: fit %s", d, s, seeds, spec.Architecture()))
 			if err != nil {
 				report("depth share", err)
 				return nil

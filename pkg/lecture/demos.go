@@ -8,6 +8,7 @@ import (
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/progress"
+	"github.com/golecture/regularization/pkg/runner"
 )
 
 // Summary prints m's Keras-style summary.
@@ -39,7 +40,9 @@ func Gradients(m *mlp.Model) *mlp.Gradients {
 		report("gradients", errNoModel)
 		return nil
 	}
-	g, err := m.Gradients(ds.TrainX, ds.TrainY)
+	g, err := remember("gradients", func() (*mlp.Gradients, error) {
+		return m.Gradients(ds.TrainX, ds.TrainY)
+	}, fingerprint(m), dataDigest())
 	if err != nil {
 		report("gradients", err)
 		return nil
@@ -120,12 +123,12 @@ func DropoutExpectation(rate float64) {
 			report("dropout", err)
 			return
 		}
-		pred, err := m.Predict(xs)
+		pred, err := predict(m, xs)
 		if err != nil {
 			report("dropout", err)
 			return
 		}
-		mean, se, err := m.MeanTrainingOutput(xs, expectationDraws, int64(7+i)) // Each convention its own masks.
+		mean, se, err := meanTrainingOutput(m, xs, expectationDraws, int64(7+i)) // Each convention its own masks.
 		if err != nil {
 			report("dropout", err)
 			return
@@ -165,16 +168,24 @@ func SeedSweep(depth, width int, seeds []uint64) []SeedResult {
 	bar := progress.Counter(fmt.Sprintf("seed sweep of %dx%d", depth, width), "seed", len(seeds))
 	for i, s := range seeds {
 		spec := mlp.New(hidden...).Seeds(mlp.DrawSeeds(s, depth))
-		m, sc, err := fitAndScore(spec, fmt.Sprintf("seed %d (%d of %d): fit %s", s, i+1, len(seeds), spec.Architecture()))
+		label := fmt.Sprintf("seed %d (%d of %d): fit %s", s, i+1, len(seeds), spec.Architecture())
+		fit, err := remember("seed sweep fit", func() (seedFit, error) {
+			m, sc, err := fitAndScore(spec, label)
+			if err != nil {
+				return seedFit{}, err
+			}
+			g, err := m.Gradients(ds.TrainX, ds.TrainY)
+			if err != nil {
+				return seedFit{}, err
+			}
+			return seedFit{sc, g.MaxAbsByLayer()[0]}, nil
+		}, runner.Key(spec, ds, backendIdentity()))
 		if err != nil {
 			report("seed sweep", err)
 			return nil
 		}
-		g := Gradients(m)
-		if g == nil {
-			return nil
-		}
-		r := SeedResult{Seed: s, Ours: sc, FirstLayerMax: g.MaxAbsByLayer()[0], Stuck: sc.Val > 0.5*variance}
+		sc := fit.Scores
+		r := SeedResult{Seed: s, Ours: sc, FirstLayerMax: fit.FirstLayerMax, Stuck: sc.Val > 0.5*variance}
 		outcome := "trained"
 		if r.Stuck {
 			outcome = "stuck near a constant"

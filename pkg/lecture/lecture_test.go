@@ -2,8 +2,10 @@ package lecture
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,5 +160,49 @@ func TestUnitContributionsKeepsTheLargest(t *testing.T) {
 	}
 	if curves[0][0] != -100 || curves[1][2] != 16 {
 		t.Errorf("curves %v: want the -100 unit first, then 2*x", curves)
+	}
+}
+
+// TestRememberComputesOnce checks the result memo: a second request with the same parts reads the stored
+// value instead of computing, other parts compute anew, and an error is returned and not stored.
+func TestRememberComputesOnce(t *testing.T) {
+	calls := 0
+	f := func() ([]float64, error) { calls++; return []float64{1.5, float64(calls)}, nil }
+	a, err := remember("test", f, "part", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := remember("test", f, "part", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || !slices.Equal(a, b) {
+		t.Fatalf("same parts: %d computations, values %v then %v; want 1 computation, equal values", calls, a, b)
+	}
+	if c, _ := remember("test", f, "part", 2); calls != 2 || c[1] != 2 {
+		t.Errorf("other parts: %d computations, value %v; want a second computation", calls, c)
+	}
+	bad := errors.New("bad")
+	if _, err := remember("test", func() ([]float64, error) { return nil, bad }, "fails"); !errors.Is(err, bad) {
+		t.Errorf("error not returned: %v", err)
+	}
+	if v, err := remember("test", f, "fails"); err != nil || calls != 3 || v[1] != 3 {
+		t.Errorf("a failed computation was stored: %v, %v after %d computations", v, err, calls)
+	}
+
+	// A model's results follow its weights, not its pointer's history: an equal copy shares them.
+	m, err := mlp.Initial(mlp.New(4).Seeds(mlp.DrawSeeds(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clone := &mlp.Model{Spec: m.Spec, Weights: slices.Clone(m.Weights)}
+	if fingerprint(m) != fingerprint(clone) {
+		t.Error("equal models have different fingerprints")
+	}
+	clone.Weights[0].Kernel = slices.Clone(m.Weights[0].Kernel)
+	clone.Weights[0].Kernel[0] += 1
+	fingerprints.Delete(clone)
+	if fingerprint(m) == fingerprint(clone) {
+		t.Error("models with different weights share a fingerprint")
 	}
 }

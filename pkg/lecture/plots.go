@@ -70,7 +70,7 @@ func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 		report("plot", errNoModel)
 		return
 	}
-	pred32, err := m.Predict(ds.GridX32())
+	pred32, err := predict(m, ds.GridX32())
 	if err != nil {
 		report("plot", err)
 		return
@@ -92,7 +92,9 @@ func PlotFit(m *mlp.Model, title string, hiddenUnits bool) {
 func plotUnits(m *mlp.Model, title string) {
 	ds := Data()
 	last := len(m.Weights) - 2
-	acts, err := m.HiddenActivations(ds.GridX32(), last)
+	acts, err := remember("hidden activations", func() ([][]float32, error) {
+		return m.HiddenActivations(ds.GridX32(), last)
+	}, fingerprint(m), digest(ds.GridX32()), last)
 	if err != nil {
 		report("plot", err)
 		return
@@ -164,7 +166,7 @@ func PlotEnsemble(members []*mlp.Model, title string) {
 	if ds == nil {
 		return
 	}
-	each, mean, err := mlp.AveragePredictions(members, ds.GridX32())
+	each, mean, err := averagePredictions(members, ds.GridX32())
 	if err != nil {
 		report("plot", err)
 		return

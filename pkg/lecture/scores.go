@@ -70,15 +70,17 @@ func scores(m *mlp.Model) (Scores, error) {
 	if m == nil {
 		return Scores{}, errNoModel
 	}
-	tr, err := m.Evaluate(ds.TrainX, ds.TrainY)
-	if err != nil {
-		return Scores{}, err
-	}
-	va, err := m.Evaluate(ds.ValX, ds.ValY)
-	if err != nil {
-		return Scores{}, err
-	}
-	return Scores{Train: tr, Val: va}, nil
+	return remember("scores", func() (Scores, error) {
+		tr, err := m.Evaluate(ds.TrainX, ds.TrainY)
+		if err != nil {
+			return Scores{}, err
+		}
+		va, err := m.Evaluate(ds.ValX, ds.ValY)
+		if err != nil {
+			return Scores{}, err
+		}
+		return Scores{Train: tr, Val: va}, nil
+	}, fingerprint(m), dataDigest())
 }
 
 // ensembleScores scores the average prediction of members, and returns the members' mean scores too.
@@ -98,11 +100,11 @@ func ensembleScores(members []*mlp.Model) (ensemble, meanOfMembers Scores, err e
 		meanOfMembers.Train += s.Train / float64(len(members))
 		meanOfMembers.Val += s.Val / float64(len(members))
 	}
-	_, avgTrain, err := mlp.AveragePredictions(members, ds.TrainX)
+	_, avgTrain, err := averagePredictions(members, ds.TrainX)
 	if err != nil {
 		return Scores{}, Scores{}, err
 	}
-	_, avgVal, err := mlp.AveragePredictions(members, ds.ValX)
+	_, avgVal, err := averagePredictions(members, ds.ValX)
 	if err != nil {
 		return Scores{}, Scores{}, err
 	}
