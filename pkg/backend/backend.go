@@ -218,12 +218,24 @@ func New(config string) (b compute.Backend, err error) {
 		}
 	}()
 	prepareCUDA(resolved)
-	b, err = newWithConfig(resolved)
+	b, err = newWithConfig(goSequential(resolved))
 	if err != nil {
 		return nil, fmt.Errorf("backend %q failed: %v; set %s=go to use the pure-Go backend, or run "+
 			"scripts/setup.sh to install the local PJRT CPU plugin", config, firstLine(err), EnvVar)
 	}
 	return b, nil
+}
+
+// goSequential makes the pure-Go backend run a graph's operations one after another ("go:ops_sequential")
+// unless the configuration says how. Its default runs independent operations in parallel on the same worker
+// pool that a large matrix multiply then waits on for helpers; with every worker waiting, the process hangs
+// (seen in GoMLX compute v0.1.5: 2 of 36 short fits with three processes on 2 cores, none with
+// ops_sequential). The lecture's networks are chains with little to run side by side, so it costs nothing.
+func goSequential(config string) string {
+	if config == "go" {
+		return "go:ops_sequential"
+	}
+	return config
 }
 
 // prepareCUDA readies the environment for NVIDIA's CUDA PJRT plugin as the jax-cuda13-pjrt wheel lays it

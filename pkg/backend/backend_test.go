@@ -371,3 +371,22 @@ func TestPrepareCUDA(t *testing.T) {
 		t.Errorf("the user's data dir was replaced: XLA_FLAGS = %q", got)
 	}
 }
+
+func TestGoSequential(t *testing.T) {
+	for in, want := range map[string]string{
+		"go":                 "go:ops_sequential",
+		"go:parallelism=2":   "go:parallelism=2", // The user chose: left alone.
+		"xla:/abs/plugin.so": "xla:/abs/plugin.so",
+	} {
+		if got := goSequential(in); got != want {
+			t.Errorf("goSequential(%q) = %q, want %q", in, got, want)
+		}
+	}
+	b, err := New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "go" {
+		t.Errorf("New(\"go\") made backend %q", b.String())
+	}
+}
