@@ -122,8 +122,8 @@ if cpu_plugin="$(ls "$TOOLS"/pjrt/*.so 2>/dev/null | head -n1)" && [[ -n "$cpu_p
   cpu_backend="xla:$cpu_plugin"
   cpu_name="XLA CPU"
 fi
-gpu_ms="$(bench "xla:$plugin" 100x)"
-cpu_ms="$(bench "$cpu_backend" 10x)"
+gpu_ms="$(bench "xla:$plugin" 10x)"
+cpu_ms="$(bench "$cpu_backend" 2x)"
 if [[ -z "$gpu_ms" || -z "$cpu_ms" ]]; then
   say "FAILED: the benchmark printed no figure (GPU '$gpu_ms', CPU '$cpu_ms')" >&2
   exit 1
