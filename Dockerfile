@@ -1,11 +1,27 @@
-# Image of the lecture's JupyterLab: Go, Python, the project, and a PJRT plugin for GoMLX's XLA backend.
-# The project is installed by the same scripts/setup.sh as on a developer's machine and in CI, so the image
-# holds nothing that the repository does not pin. Built and run by docker-compose.yml (service lab, or
-# lab-gpu with --profile gpu); by hand:
-#   docker build -t golecture-lab . && docker run --rm -p 127.0.0.1:8888:8888 golecture-lab
+# Image of the lecture's JupyterLab: Go, Python, the project, the PJRT CPU plugin and a warm fit cache.
+# Everything is installed by the same scripts/setup.sh as on a developer's machine and in CI, from the same
+# pinned inputs (requirements.txt, go.mod/go.sum, the PJRT wheel pinned by hash in setup.sh's pjrt step), so
+# the image holds nothing that the repository does not pin. Built and run by docker-compose.yml (service
+# lab, or lab-gpu with --profile gpu); scripts/docker-test.sh builds it and drives the lab in a browser.
+#
+# Needs BuildKit (RUN --mount): the default of `docker compose` and of `docker build` since Docker 23; with
+# Debian's docker.io 20.10 CLI set DOCKER_BUILDKIT=1. By hand:
+#   docker build -t golecture-lab:cpu . && docker compose up lab
+#
+# Build arguments:
+#   LECTURE_CUDA=1  also install NVIDIA's CUDA PJRT plugin and libraries (setup.sh, requirements-cuda.txt)
+#                   into .tools/cuda/: the gpu profile's lab-gpu sets it.
+#   LECTURE_WARM=0  do not execute the notebooks during the build (the fit cache then starts empty); lab-gpu
+#                   sets it, since fits are cached per backend and the build has no GPU to warm them on.
+# Build secret (optional):
+#   extra_ca        a PEM bundle of extra certificate authorities, for networks that re-sign TLS:
+#                   docker build --secret id=extra_ca,src=/path/to/ca.pem ...
+#                   It is trusted only while a step downloads (scripts/with-extra-ca.sh) and is never
+#                   stored in a layer.
 #
 # Go at exactly the version go.mod asks for (the golang images set GOTOOLCHAIN=local: no toolchain switch).
 FROM golang:1.26.8-bookworm
+LABEL org.golecture.image=lab
 
 # Debian's Python 3.11 with venv (scripts/setup.sh makes .venv from it); tini reaps the processes GoNB
 # starts for every cell (PID 1 in the container).
@@ -16,44 +32,40 @@ RUN apt-get update \
 
 WORKDIR /workspace
 
-# PJRT plugins, with go-xla's own installer (github.com/gomlx/go-xla/cmd/pjrt_installer), into the system
-# directory go-xla searches. This needs the internet, which an image build has; nothing is downloaded at
-# run time (GOMLX_NO_AUTO_INSTALL below). The CPU plugin is the release that the go-xla version pinned in
-# go.mod was made for (its DefaultCPUVersion), read from that module's source as go-xla's own CI does.
-#   PJRT_PLUGINS            "cpu", or "cpu cuda13" for the gpu profile (names: pjrt_installer -help)
-#   PJRT_INSTALLER_VERSION  version of the installer command (a module of its own)
-#   PJRT_CUDA_VERSION       Jax release whose CUDA plugin and Nvidia libraries are installed
-ARG PJRT_PLUGINS=cpu
-ARG PJRT_INSTALLER_VERSION=latest
-ARG PJRT_CUDA_VERSION=latest
-COPY go.mod go.sum ./
+# Fits are cached here (pkg/fitcache reads $LECTURE_FIT_CACHE): the warm-up below fills it, and
+# docker-compose.yml mounts a named volume on it, which Docker seeds with this content when it creates it.
+ENV LECTURE_FIT_CACHE=/var/cache/golecture/fits \
+    GOMLX_NO_AUTO_INSTALL=1
+
+# Set-up first, from its inputs only, so that editing the project's sources does not redo it: .venv
+# (Jupyter), .tools/bin (gonb, goimports, gopls), .tools/pjrt (the PJRT CPU plugin from its pinned PyPI
+# wheel), with LECTURE_CUDA=1 .tools/cuda, the GoNB kernelspec (with /workspace as every notebook's go.work
+# path); then the Go modules the project builds with. setup.sh only warns when the plugin download fails
+# (a developer can still work on the pure-Go backend): an image without the plugin is an error.
+ARG LECTURE_CUDA=0
+COPY requirements*.txt go.mod go.sum ./
 COPY third_party ./third_party
-RUN set -eux; \
-    go mod download github.com/gomlx/go-xla; \
-    cpu_version="$(sed -n 's/.*var DefaultCPUVersion = "\(.*\)".*/\1/p' \
-      "$(go list -m -f '{{.Dir}}' github.com/gomlx/go-xla)/internal/utils/utils.go")"; \
-    test -n "$cpu_version"; \
-    GOBIN=/usr/local/bin go install "github.com/gomlx/go-xla/cmd/pjrt_installer@${PJRT_INSTALLER_VERSION}"; \
-    for plugin in $PJRT_PLUGINS; do \
-      case "$plugin" in \
-        cpu) version="$cpu_version" ;; \
-        *) version="$PJRT_CUDA_VERSION" ;; \
-      esac; \
-      pjrt_installer -plugin "$plugin" -version "$version" -path /usr/local/lib/go-xla -verbosity 1; \
-    done; \
-    ls -lR /usr/local/lib/go-xla | head -50
+COPY scripts/env.sh scripts/setup.sh scripts/with-extra-ca.sh ./scripts/
+RUN --mount=type=secret,id=extra_ca \
+    LECTURE_CUDA="$LECTURE_CUDA" scripts/with-extra-ca.sh scripts/setup.sh \
+ && scripts/with-extra-ca.sh go mod download \
+ && test -s .tools/pjrt/pjrt_c_api_cpu_plugin.so
 
-# The project, then everything it needs: .venv (Jupyter), .tools/bin (gonb, goimports, gopls), the GoNB
-# kernelspec (with /workspace baked in as the go.work path of every notebook).
+# The project. Then a warm start for the class: the notebooks are executed once through the GoNB kernel
+# (scripts/handouts.sh, which also leaves the HTML handouts in /workspace/handouts), which fills the fit
+# cache and Go's build cache, so that the first Run All in the lab only loads its fits.
 COPY . .
-# The image has go-xla's own plugins (above), so setup skips the PyPI plugin (LECTURE_NO_XLA=1) and the
-# backend is named explicitly.
-RUN LECTURE_NO_XLA=1 scripts/setup.sh
+ARG LECTURE_WARM=1
+RUN --mount=type=secret,id=extra_ca \
+    scripts/setup.sh \
+ && if [ "$LECTURE_WARM" = 1 ]; then \
+      scripts/with-extra-ca.sh scripts/handouts.sh /workspace/handouts; \
+    else \
+      scripts/with-extra-ca.sh bash -c 'source scripts/env.sh && go build ./...'; \
+    fi \
+ && rm -rf /tmp/*
 
-# GoMLX must use the preinstalled plugin and never try to fetch one when a notebook starts.
-ENV GOMLX_NO_AUTO_INSTALL=1 \
-    GOMLX_BACKEND=xla:cpu \
-    LAB_HOST=0.0.0.0 \
+ENV LAB_HOST=0.0.0.0 \
     LAB_PORT=8888
 EXPOSE 8888
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/check-compose.sh — validates docker-compose.yml without a Docker engine (there is none in CI).
+# scripts/check-compose.sh — validates docker-compose.yml and the Dockerfile statically, without a Docker engine.
 #
 #   scripts/check-compose.sh [COMPOSE_FILE]     (default: the repository's docker-compose.yml)
 #
@@ -7,8 +7,12 @@
 #    against the Compose file schema with `config`, which needs no engine: unknown keys, wrong types and
 #    bad interpolation fail. Run once plainly and once with --profile gpu.
 # 2. Intent: the normalized `config` output is checked for what the project relies on: service lab
-#    published on 127.0.0.1:8888 with ./notebooks mounted; service lab-gpu only in profile gpu, with an
-#    Nvidia device reservation and GOMLX_BACKEND=xla:cuda.
+#    published on 127.0.0.1:8888 with ./notebooks mounted and the fit cache on a named volume, at the path
+#    the Dockerfile's $LECTURE_FIT_CACHE names; service lab-gpu only in profile gpu, built with
+#    LECTURE_CUDA=1, with an NVIDIA device reservation and GOMLX_BACKEND naming the CUDA plugin that
+#    `LECTURE_CUDA=1 scripts/setup.sh` installs. The Dockerfile is checked too: its PJRT plugin comes from
+#    scripts/setup.sh (no go-xla installer, no `latest`, no LECTURE_NO_XLA), which it runs with
+#    LECTURE_CUDA. (scripts/docker-test.sh builds the image and serves the lab for real.)
 # 3. The checker itself: a copy of the file with an unknown key must be rejected, so a validator that
 #    quietly accepts anything (a stub, a changed tool) fails this script instead of passing it.
 set -euo pipefail
@@ -35,10 +39,11 @@ docker-compose -f "$file" --profile gpu config -q
 echo "check-compose: schema ok ($file, also with --profile gpu)"
 
 # 2. Intent. docker-compose runs on Debian's python3, which has PyYAML (a dependency of docker-compose).
-/usr/bin/python3 - "$tmp/config.yml" <<'EOF'
-import sys, yaml
+/usr/bin/python3 - "$tmp/config.yml" "$(dirname "$file")/Dockerfile" <<'EOF'
+import re, sys, yaml
 
 cfg = yaml.safe_load(open(sys.argv[1]))
+dockerfile = open(sys.argv[2]).read()
 services = cfg.get("services", {})
 problems = []
 
@@ -53,10 +58,35 @@ need(any(str(p).startswith("127.0.0.1:8888:8888") for p in lab.get("ports", []))
      "service lab publishes 127.0.0.1:8888:8888")
 need(any(str(v).split(":")[1:2] == ["/workspace/notebooks"] and str(v).split(":")[0].endswith("/notebooks")
          for v in lab.get("volumes", [])), "service lab mounts ./notebooks on /workspace/notebooks")
+m = re.search(r"^ENV LECTURE_FIT_CACHE=(\S+)", dockerfile, re.M)
+need(m, "the Dockerfile sets LECTURE_FIT_CACHE (ENV LECTURE_FIT_CACHE=... on a line of its own)")
+fit_cache = m.group(1) if m else "?"
+volumes = cfg.get("volumes") or {}
+def named_volume_on(service, target):
+    for v in service.get("volumes", []):
+        src, _, rest = str(v).partition(":")
+        if rest.split(":")[0] == target and src in volumes:
+            return src
+need(named_volume_on(lab, fit_cache), f"service lab keeps the fit cache ({fit_cache}) on a named volume")
+need(not lab.get("environment", {}).get("LECTURE_FIT_CACHE"), "service lab leaves LECTURE_FIT_CACHE to the image")
+
+# The image gets its plugin the way a developer's machine does: from scripts/setup.sh (its pjrt step).
+need("pjrt_installer" not in dockerfile, "the Dockerfile does not use go-xla's pjrt_installer")
+need(not re.search(r"\blatest\b", dockerfile), "the Dockerfile pins every version (no `latest`)")
+need("LECTURE_NO_XLA" not in dockerfile, "the Dockerfile keeps setup.sh's PJRT plugin (no LECTURE_NO_XLA)")
+need(re.search(r"^ARG LECTURE_CUDA=0$", dockerfile, re.M), "the Dockerfile has ARG LECTURE_CUDA=0")
+need(re.search(r'LECTURE_CUDA="?\$\{?LECTURE_CUDA\b.*scripts/setup\.sh', dockerfile),
+     "the Dockerfile runs scripts/setup.sh with LECTURE_CUDA=$LECTURE_CUDA")
 
 gpu = services.get("lab-gpu", {})
 need(gpu.get("profiles") == ["gpu"], "service lab-gpu is only in profile gpu")
-need(gpu.get("environment", {}).get("GOMLX_BACKEND") == "xla:cuda", "service lab-gpu sets GOMLX_BACKEND=xla:cuda")
+need(str((gpu.get("build") or {}).get("args", {}).get("LECTURE_CUDA")) == "1", "service lab-gpu builds with LECTURE_CUDA=1")
+need(gpu.get("image") and gpu.get("image") != lab.get("image"), "service lab-gpu has an image name of its own")
+cuda_plugin = "/workspace/.tools/cuda/jax_plugins/xla_cuda13/xla_cuda_plugin.so"
+need(gpu.get("environment", {}).get("GOMLX_BACKEND") == "xla:" + cuda_plugin,
+     f"service lab-gpu sets GOMLX_BACKEND=xla:{cuda_plugin}")
+need(named_volume_on(gpu, fit_cache) and named_volume_on(gpu, fit_cache) != named_volume_on(lab, fit_cache),
+     "service lab-gpu keeps its fit cache on a named volume of its own")
 devices = gpu.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", [])
 need(any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", [])
          and (d.get("count") == "all" or isinstance(d.get("count"), int)) for d in devices),
@@ -66,7 +96,8 @@ need(all(str(p).startswith("127.0.0.1:") for s in services.values() for p in s.g
 
 if problems:
     sys.exit("check-compose: the file does not do what the project needs:\n  - " + "\n  - ".join(problems))
-print("check-compose: intent ok (lab on 127.0.0.1:8888 with ./notebooks; lab-gpu in profile gpu with an Nvidia GPU)")
+print(f"check-compose: intent ok (lab on 127.0.0.1:8888 with ./notebooks and the fit cache {fit_cache} on a volume;"
+      " lab-gpu in profile gpu, LECTURE_CUDA=1, the CUDA plugin, an NVIDIA GPU; the Dockerfile's plugin from setup.sh)")
 EOF
 
 # 3. The checker must reject a broken copy, for the reason planted in it.

@@ -48,7 +48,7 @@ key_of() {
   local a
   for a in "$@"; do
     if [[ "$a" == @* ]]; then
-      sha256sum "${a#@}"
+      sha256sum <"${a#@}"
     else
       printf '%s\n' "$a"
     fi

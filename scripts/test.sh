@@ -6,10 +6,12 @@
 # 1. gofmt and go vet;
 # 2. the Go packages' tests on the pure-Go backend, then on XLA CPU (the PJRT plugin scripts/setup.sh
 #    installs), including a test that the two backends predict alike;
-# 3. docker-compose.yml, validated statically (no Docker engine runs here);
+# 3. docker-compose.yml and the Dockerfile, validated statically (scripts/check-compose.sh);
 # 4. the notebooks, executed headless through the GoNB kernel (tests/notebooks), which also builds the
 #    handouts into artifacts/handouts and screenshots one page;
-# 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit (tests/browser).
+# 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit (tests/browser);
+# 6. the Docker image, built from the Dockerfile and served by `docker compose up lab`, with the browser test
+#    run against the lab in the container (scripts/docker-test.sh; LECTURE_NO_DOCKER=1 skips it).
 #
 # Fits are cached in artifacts/fit-cache (a clean clone starts cold; $LECTURE_FIT_CACHE overrides).
 # LECTURE_NO_XLA=1 skips the XLA plugin and its test run. Artifacts (screenshots, executed notebooks,
@@ -25,9 +27,9 @@ export LECTURE_FIT_CACHE="${LECTURE_FIT_CACHE:-$REPO/artifacts/fit-cache}"
 section() { printf '\n=== %s\n' "$*"; }
 
 section "gofmt, go vet"
-unformatted="$(gofmt -l pkg)"
+unformatted="$(gofmt -l pkg bench)"
 if [[ -n "$unformatted" ]]; then
-  echo "not gofmt-ed: $unformatted (run gofmt -w pkg)" >&2
+  echo "not gofmt-ed: $unformatted (run gofmt -w pkg bench)" >&2
   exit 1
 fi
 go vet ./...
@@ -50,7 +52,10 @@ if [[ "${LECTURE_NO_XLA:-0}" != 1 ]]; then
   GOMLX_BACKEND="xla:$plugin" go test ./pkg/mlp/ ./pkg/kerasadam/ ./pkg/runner/ ./pkg/lecture/
 fi
 
-section "docker-compose.yml (static)"
+section "benchmark smoke run (tiny epochs; the report checked, in a temporary directory)"
+"$REPO/scripts/bench.sh" --smoke
+
+section "docker-compose.yml and Dockerfile (static)"
 "$REPO/scripts/check-compose.sh"
 
 section "notebooks through the GoNB kernel"
@@ -69,3 +74,6 @@ if [[ "$status_before" != "$status_after" ]]; then
   exit 1
 fi
 echo "git status unchanged by the browser tests"
+
+section "Docker: the image built, served by compose, driven in Chromium"
+"$REPO/scripts/docker-test.sh"

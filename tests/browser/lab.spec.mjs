@@ -16,6 +16,12 @@
 // Screenshots go to artifacts/ (ARTIFACTS_DIR overrides), with the server log. The notebook file is not
 // modified: autosave is off in the throw-away settings dir and the page is closed without saving.
 // Environment: RUN_TIMEOUT_S (default 1200) for Run All, ANSWER_TIMEOUT_S (default 120).
+//
+// A lab that already runs (in the Docker container of scripts/docker-test.sh, say): set LAB_URL (e.g.
+// http://127.0.0.1:8888) and LAB_TOKEN, and NOTEBOOK must be the local path of a notebook at the top of
+// that lab's root directory (the container mounts ./notebooks). No server is started then; the lab's
+// autosave is turned off through its settings API for the test and put back afterwards; and Run All is
+// Kernel > Restart Kernel and Run All Cells, since the lab may already have a kernel for the notebook.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -47,6 +53,11 @@ const ARTIFACTS = path.resolve(process.env.ARTIFACTS_DIR || path.join(REPO, 'art
 const RUN_TIMEOUT_MS = 1000 * Number(process.env.RUN_TIMEOUT_S || 1200);
 const ANSWER_TIMEOUT_MS = 1000 * Number(process.env.ANSWER_TIMEOUT_S || 120);
 const CHROMIUM = '/usr/bin/chromium';
+const REMOTE = Boolean(process.env.LAB_URL);
+if (REMOTE && !process.env.LAB_TOKEN) {
+  console.error('lab.spec: LAB_URL needs LAB_TOKEN, the lab\'s token');
+  process.exit(2);
+}
 
 // ---- selectors (JupyterLab 4 DOM, checked against the real page) ---------------------------------------
 const SEL = {
@@ -157,13 +168,52 @@ let base;
 let token;
 let tmpDir;
 let nbHashBefore;
+let autosaveBefore; // REMOTE: the lab's own docmanager settings (raw JSON text), put back by after().
 const logs = [];
+const AUTOSAVE_SETTINGS = '/lab/api/settings/@jupyterlab/docmanager-extension:plugin';
+
+// A request to the lab's REST API, authenticated by its token.
+async function api(method, pathname, body) {
+  const res = await fetch(`${base}${pathname}`, {
+    method,
+    headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json().catch(() => null);
+}
+
+// Waits until the lab at base answers its status API (server: the process that serves it, if ours).
+async function waitForLab(serverProc) {
+  await waitFor(`JupyterLab to answer at ${base}`, 120_000, async () => {
+    if (serverProc && serverProc.exitCode !== null) throw new Error(`jupyter lab exited with ${serverProc.exitCode}; see artifacts/${NB_NAME}-jupyter.log`);
+    try {
+      return (await fetch(`${base}/api/status?token=${token}`)).ok;
+    } catch {
+      return false;
+    }
+  });
+}
 
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-spec-'));
   nbHashBefore = sha256(NOTEBOOK);
 
+  if (REMOTE) {
+    base = process.env.LAB_URL.replace(/\/+$/, '');
+    token = process.env.LAB_TOKEN;
+    await waitForLab(null);
+    // Autosave off while the test runs, as in the throw-away settings below; after() restores the lab's own.
+    autosaveBefore = (await api('GET', AUTOSAVE_SETTINGS)).raw;
+    await api('PUT', AUTOSAVE_SETTINGS, { raw: JSON.stringify({ autosave: false }) });
+  } else {
+    await startServer();
+  }
+  await launchBrowser();
+});
+
+async function startServer() {
   // Throw-away JupyterLab user settings: autosave off, so running cells never rewrites the notebook.
   const settingsDir = path.join(tmpDir, 'settings');
   fs.mkdirSync(path.join(settingsDir, '@jupyterlab', 'docmanager-extension'), { recursive: true });
@@ -195,15 +245,10 @@ before(async () => {
     detached: true, // its own process group, so that after() can stop it and its kernels by its id
   });
   serverExit = new Promise((r) => server.on('exit', r));
-  await waitFor('JupyterLab to answer', 120_000, async () => {
-    if (server.exitCode !== null) throw new Error(`jupyter lab exited with ${server.exitCode}; see artifacts/${NB_NAME}-jupyter.log`);
-    try {
-      return (await fetch(`${base}/api/status?token=${token}`)).ok;
-    } catch {
-      return false;
-    }
-  });
+  await waitForLab(server);
+}
 
+async function launchBrowser() {
   context = await chromium.launchPersistentContext(path.join(tmpDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -214,11 +259,14 @@ before(async () => {
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => { if (m.type() === 'error') logs.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-});
+}
 
 after(async () => {
   if (logs.length) fs.writeFileSync(path.join(ARTIFACTS, `${NB_NAME}-browser.log`), logs.join('\n') + '\n');
   if (context) await context.close({ reason: 'test done' }).catch(() => {}); // closes without saving
+  if (REMOTE && autosaveBefore !== undefined) {
+    await api('PUT', AUTOSAVE_SETTINGS, { raw: autosaveBefore }).catch((e) => console.log(`# could not restore the lab's autosave setting: ${e.message}`));
+  }
   if (server && server.exitCode === null) {
     // Graceful: the server shuts its kernels down too. Then, if still alive, its process group.
     await fetch(`${base}/api/shutdown?token=${token}`, { method: 'POST' }).catch(() => {});
@@ -253,12 +301,23 @@ uiTest(`Run All Cells of ${path.basename(NOTEBOOK)}: no errors, >= ${MIN_SVG} SV
   await page.locator('.jp-NotebookPanel .jp-KernelName', { hasText: 'Go' }).waitFor({ timeout: 120_000 });
 
   const t0 = Date.now();
-  await menu(page, 'Run', 'Run All Cells');
-  // Run All first marks the cells "[*]"; wait for that so that "settled" below is not the state before.
-  await waitFor('Run All to start', 30_000, async () => {
-    const s = await cellStates(page);
-    return s.status !== 'idle' || s.cells.some((c) => c.prompt.includes('*') || /\[\d+\]/.test(c.prompt));
-  }, 200);
+  if (REMOTE) {
+    // The restart is confirmed in a dialog; Run All follows once the new kernel is up, which marks the
+    // cells "[*]": wait for that (the status alone goes non-idle during the restart itself).
+    await menu(page, 'Kernel', 'Restart Kernel and Run All Cells');
+    await page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept').click({ timeout: 20_000 });
+    await waitFor('Restart and Run All to start', 120_000, async () => {
+      const s = await cellStates(page);
+      return s.cells.some((c) => c.prompt.includes('*') || /\[\d+\]/.test(c.prompt));
+    }, 200);
+  } else {
+    await menu(page, 'Run', 'Run All Cells');
+    // Run All first marks the cells "[*]"; wait for that so that "settled" below is not the state before.
+    await waitFor('Run All to start', 30_000, async () => {
+      const s = await cellStates(page);
+      return s.status !== 'idle' || s.cells.some((c) => c.prompt.includes('*') || /\[\d+\]/.test(c.prompt));
+    }, 200);
+  }
   const s = await waitSettled(page, RUN_TIMEOUT_MS);
   console.log(`# ran ${s.cells.length} code cells in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   await page.screenshot({ path: path.join(ARTIFACTS, `${NB_NAME}-run-all.png`) });
@@ -273,6 +332,10 @@ uiTest(`Run All Cells of ${path.basename(NOTEBOOK)}: no errors, >= ${MIN_SVG} SV
 
   const svgs = await page.locator(SEL.svg).count();
   console.log(`# ${svgs} SVG plot(s) rendered`);
+  // The backend the notebook's first cell announces (e.g. "backend: xla (PJRT CPU plugin, local)").
+  const backend = (await outputsText(page, '.jp-OutputArea-output'))
+    .map((t) => t.match(/backend: [^\n]*/)?.[0]).find(Boolean);
+  console.log(`# ${backend ?? 'backend: (no line announces it)'}`);
   assert.ok(svgs >= MIN_SVG, `expected at least ${MIN_SVG} SVG plots in the outputs, found ${svgs}`);
 });
 
