@@ -86,28 +86,7 @@ func predict(m *mlp.Model, xs []float32) ([]float32, error) {
 
 // averagePredictions is mlp.AveragePredictions over remembered predictions.
 func averagePredictions(members []*mlp.Model, xs []float32) (each [][]float32, mean []float32, err error) {
-	if len(members) == 0 {
-		return mlp.AveragePredictions(members, xs) // Its error.
-	}
-	sums := make([]float64, len(xs))
-	for _, m := range members {
-		if m == nil {
-			return mlp.AveragePredictions(members, xs) // Its error, naming the missing member.
-		}
-		p, err := predict(m, xs)
-		if err != nil {
-			return nil, nil, err
-		}
-		each = append(each, p)
-		for j, v := range p {
-			sums[j] += float64(v)
-		}
-	}
-	mean = make([]float32, len(xs))
-	for j, s := range sums {
-		mean[j] = float32(s / float64(len(members)))
-	}
-	return each, mean, nil
+	return mlp.AveragePredictionsWith(members, xs, predict)
 }
 
 // The sweeps remember what they show of each fit under the fit's own cache key: a warm sweep then neither

@@ -186,6 +186,13 @@ func checkDataset(ds *data.Dataset) error {
 
 // AveragePredictions returns each model's predictions on xs and their mean: an ensemble's prediction.
 func AveragePredictions(models []*Model, xs []float32) (each [][]float32, mean []float32, err error) {
+	return AveragePredictionsWith(models, xs, (*Model).Predict)
+}
+
+// AveragePredictionsWith is AveragePredictions with each model's predictions made by predict (one that
+// remembers them, say) instead of Model.Predict.
+func AveragePredictionsWith(models []*Model, xs []float32, predict func(*Model, []float32) ([]float32, error)) (
+	each [][]float32, mean []float32, err error) {
 	if len(models) == 0 {
 		return nil, nil, fmt.Errorf("no models to average: pass at least one")
 	}
@@ -195,7 +202,7 @@ func AveragePredictions(models []*Model, xs []float32) (each [][]float32, mean [
 	mean = make([]float32, len(xs))
 	sums := make([]float64, len(xs))
 	for _, m := range models {
-		p, err := m.Predict(xs)
+		p, err := predict(m, xs)
 		if err != nil {
 			return nil, nil, err
 		}
