@@ -9,6 +9,8 @@
 #   scripts/bench.sh --smoke              # seconds: tiny epochs, one round, report into a temporary directory,
 #                                         # checked (scripts/test.sh runs it)
 #   scripts/bench.sh --report-only [DIR]  # RESULTS.md and the SVG again from bench/raw/<latest> (or DIR)
+#   scripts/bench.sh --xla-version        # ~10 min: the per-epoch rows on this project, JAX 0.12 and JAX 0.11.2
+#                                         # (the XLA release of our PJRT plugin); writes bench/XLA-VERSION.md
 #
 # Environment: ROUNDS (3); KERAS_ROUNDS (ROUNDS: Keras runs in the first KERAS_ROUNDS rounds only);
 # SYSTEMS (comma-separated, default gomlx-xla,gomlx-go,jax-jit,jax-scan,torch,keras); EPOCHS_SCALE (1: every
@@ -23,8 +25,9 @@ mode=full report_dir=""
 case "${1:-}" in
   --smoke) mode=smoke ;;
   --report-only) mode=report; report_dir="${2:-}" ;;
+  --xla-version) mode=xla-version ;;
   "") ;;
-  *) echo "usage: scripts/bench.sh [--smoke | --report-only [RUN_DIR]]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [--smoke | --report-only [RUN_DIR] | --xla-version]" >&2; exit 2 ;;
 esac
 
 BVENV="$REPO/bench/.venv"
@@ -34,7 +37,7 @@ out_dir="${BENCH_OUT:-$REPO/bench}"
 
 if [[ "$mode" == report ]]; then
   if [[ -z "$report_dir" ]]; then
-    report_dir="$(ls -d "$raw_root"/*/ 2>/dev/null | sort | tail -n1 || true)"
+    report_dir="$(ls -d "$raw_root"/*/ 2>/dev/null | grep -v -- '-xla-version/$' | sort | tail -n1 || true)"
     [[ -n "$report_dir" ]] || { echo "bench: no run in $raw_root" >&2; exit 1; }
   fi
   exec python3 bench/report.py "$report_dir" --out "$out_dir"
@@ -78,6 +81,50 @@ make_venv() {
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 go build -o "$build/workload" ./bench/workload
+
+# --xla-version: is the per-epoch gap to JAX the XLA release? JAX 0.11.2 carries the XLA our plugin was built
+# from; its venv holds just jax and jaxlib and sees bench/.venv's packages underneath (a .pth file).
+if [[ "$mode" == xla-version ]]; then
+  "$REPO/scripts/setup.sh"
+  make_venv
+  alt_req=bench/requirements-jax-0.11.2.txt AVENV="$REPO/bench/.venv-jax-0.11.2"
+  alt_hash="$(cat "$alt_req" "$BVENV/.stamp" | sha256sum | cut -d' ' -f1)"
+  if [[ "$(cat "$AVENV/.stamp" 2>/dev/null)" != "$alt_hash" ]]; then
+    echo "bench: building bench/.venv-jax-0.11.2 (jax and jaxlib 0.11.2 over bench/.venv)"
+    rm -rf "$AVENV"
+    "$BPY" -m venv "$AVENV"
+    "$BPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+      >"$("$AVENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/zz_bench_venv.pth"
+    "$AVENV/bin/python" -m pip install -q --no-deps --require-hashes -r "$alt_req"
+    "$AVENV/bin/python" -c 'import jax; assert jax.__version__ == "0.11.2", jax.__version__'
+    echo "$alt_hash" >"$AVENV/.stamp"
+  fi
+  plugin="$(ls "$TOOLS"/pjrt/*.so 2>/dev/null | head -n1 || true)"
+  [[ -n "$plugin" ]] || { echo "bench: no PJRT plugin in .tools/pjrt (scripts/setup.sh installs it)" >&2; exit 1; }
+  run_dir="$raw_root/$(date -u +%Y-%m-%dT%H%MZ)-xla-version"
+  mkdir -p "$run_dir"
+  "$build/workload" -dump-data "$build/dump.json"
+  {
+    printf '{"date": "%s", "cpu": "%s", "cores": %d, "go": "%s", "plugin": "%s", "raw": "%s",\n' \
+      "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
+      "$(nproc)" "$(go version | cut -d' ' -f3)" "$(basename "$plugin")" "${run_dir#"$REPO"/}"
+    printf ' "jax_pinned": %s,\n "jax_alt": %s}\n' "$("$BPY" bench/peers/versions.py)" \
+      "$("$AVENV/bin/python" bench/peers/versions.py)"
+  } >"$run_dir/machine.json"
+  for ((r = 1; r <= ${ROUNDS:-5}; r++)); do
+    for s in gomlx-xla jax-scan jax-scan-0.11.2; do
+      printf '%s\t%s\t%s\n' "$r" "$s" "$(cut -d' ' -f1 /proc/loadavg)" >>"$run_dir/load.tsv"
+      case "$s" in
+        gomlx-xla) cmd=("$build/workload" -backend "xla:$plugin" -fits none) ;;
+        jax-scan) cmd=("$BPY" jax_peer.py --variant scan --data "$build/dump.json" --fits none) ;;
+        *) cmd=("$AVENV/bin/python" jax_peer.py --variant scan --data "$build/dump.json" --fits none --system "$s") ;;
+      esac
+      (cd bench/peers && "${cmd[@]}") >"$run_dir/r$r-$s.json" 2>"$run_dir/r$r-$s.log"
+      echo "bench: round $r/${ROUNDS:-5} $s done"
+    done
+  done
+  exec python3 bench/xla_version.py "$run_dir" --out "$out_dir/XLA-VERSION.md"
+fi
 
 if [[ "$mode" == smoke ]]; then
   rounds=1 keras_rounds=1 scale=0.005 fits="${FITS:-5x512,5x256-history,dropout,deep}"

@@ -56,6 +56,11 @@ fi
 
 section "benchmark smoke run (tiny epochs; the report checked, in a temporary directory)"
 "$REPO/scripts/bench.sh" --smoke
+# bench/XLA-VERSION.md must be what its committed raw run gives (scripts/bench.sh --xla-version wrote both).
+xla_run="$(ls -d "$REPO"/bench/raw/*-xla-version/ | sort | tail -n1)"
+python3 "$REPO/bench/xla_version.py" "$xla_run" --out "$REPO/artifacts/XLA-VERSION.md" >/dev/null
+diff -u "$REPO/bench/XLA-VERSION.md" "$REPO/artifacts/XLA-VERSION.md" ||
+  { echo "bench/XLA-VERSION.md differs from what $xla_run gives" >&2; exit 1; }
 
 section "docker-compose.yml and Dockerfile (static)"
 "$REPO/scripts/check-compose.sh"
