@@ -227,17 +227,29 @@ step_kernelspec() {
     printf '%s\n' "$log" >&2
     exit 1
   }
-  KERNEL_JSON="$kernel_dir/kernel.json" KERNEL_PATH="$kernel_path" \
+  # Linking is most of a warm cell's time (GoNB builds a program per cell), and Go's own linker does it in
+  # 0.55-0.6 s where gcc's takes 0.75-0.85 s for a cell importing pkg/lecture. Go links cgo code (go-xla's)
+  # internally where the platform supports it: a test binary that holds go-xla tells, else gcc links.
+  local goflags='"-ldflags=-w -linkmode=internal"' probe
+  probe="$(mktemp -d)"
+  if ! (cd "$REPO" && go test -c -ldflags='-w -linkmode=internal' -o "$probe/probe" ./pkg/backend) >"$probe/log" 2>&1; then
+    goflags='-ldflags=-w'
+    say kernelspec "Go's internal linker cannot link go-xla here (see below): cells are linked by gcc, ~0.2 s slower"
+    tail -n 3 "$probe/log" >&2
+  fi
+  rm -rf "$probe"
+  KERNEL_JSON="$kernel_dir/kernel.json" KERNEL_PATH="$kernel_path" KERNEL_GOFLAGS="$goflags" \
     "$VENV/bin/python" - <<'EOF'
 import json, os
 path = os.environ["KERNEL_JSON"]
 with open(path) as f:
     spec = json.load(f)
-# GOFLAGS=-ldflags=-w: cell programs are never debugged, and linking them without DWARF halves the time
-# of a cell run (measured 2.9 s -> 1.5 s for a cell importing GoMLX).
+# GOFLAGS: -ldflags=-w, cell programs are never debugged, and linking them without DWARF halves the time of a
+# cell run (measured 2.9 s -> 1.5 s for a cell importing GoMLX); -linkmode=internal, see above.
 # GOMLX_BACKEND is deliberately absent: the kernel inherits it from the Jupyter server's environment (so
 # `GOMLX_BACKEND=go scripts/lab.sh` affects that lab only), and pkg/backend picks one by itself otherwise.
-env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "GOFLAGS": "-ldflags=-w", "PATH": os.environ["KERNEL_PATH"]}
+env = {"GOEXPERIMENT": os.environ["GOEXPERIMENT"], "GOFLAGS": os.environ["KERNEL_GOFLAGS"],
+       "PATH": os.environ["KERNEL_PATH"]}
 spec["env"] = env
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)

@@ -22,7 +22,8 @@ def kernel(tmp_path, monkeypatch):
         yield km, kc
     finally:
         kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        # Not now=True: a killed GoNB leaves its work directory (a ~29 MB cell binary) behind in /tmp.
+        km.shutdown_kernel(now=False)
 
 
 def run(kc, code, timeout=300, during=None):
