@@ -228,13 +228,30 @@ step_kernelspec() {
     exit 1
   }
   # Linking is most of a warm cell's time (GoNB builds a program per cell), and Go's own linker does it in
-  # 0.55-0.6 s where gcc's takes 0.75-0.85 s for a cell importing pkg/lecture. Go links cgo code (go-xla's)
-  # internally where the platform supports it: a test binary that holds go-xla tells, else gcc links.
+  # 0.55-0.6 s where gcc's takes 0.75-0.85 s for a cell importing pkg/lecture. Go links cgo code internally
+  # where the platform supports it: a probe shaped like go-xla's cgo (C calling dlopen, -ldl; no module
+  # needed, so it also runs in the Docker build's setup layer) is linked and run that way, else gcc links.
   local goflags='"-ldflags=-w -linkmode=internal"' probe
   probe="$(mktemp -d)"
-  if ! (cd "$REPO" && go test -c -ldflags='-w -linkmode=internal' -o "$probe/probe" ./pkg/backend) >"$probe/log" 2>&1; then
+  printf 'module probe\n' >"$probe/go.mod"
+  cat >"$probe/main.go" <<'GO'
+package main
+
+// #cgo LDFLAGS: -ldl
+// #include <dlfcn.h>
+// #include <stdlib.h>
+// static int probe(void) { void *h = dlopen(NULL, RTLD_LAZY); void *p = malloc(16); free(p); return h != NULL; }
+import "C"
+
+func main() {
+	if C.probe() != 1 {
+		panic("dlopen failed")
+	}
+}
+GO
+  if ! (cd "$probe" && go build -ldflags='-w -linkmode=internal' -o probe . && ./probe) >"$probe/log" 2>&1; then
     goflags='-ldflags=-w'
-    say kernelspec "Go's internal linker cannot link go-xla here (see below): cells are linked by gcc, ~0.2 s slower"
+    say kernelspec "Go's internal linker cannot link cgo code here (see below): cells are linked by gcc, ~0.2 s slower"
     tail -n 3 "$probe/log" >&2
   fi
   rm -rf "$probe"
