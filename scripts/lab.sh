@@ -8,6 +8,7 @@
 #              the Docker image sets 0.0.0.0 and publishes the port on the host's 127.0.0.1 only)
 #   LAB_PORT   port (default 8888); a port in use is an error, not a silent move to another port
 #   LAB_TOKEN  access token (default: a new random one, printed in the URL below)
+#   LAB_LOG    the server's log file (default .tools/logs/lab.log)
 set -euo pipefail
 
 # shellcheck source=SCRIPTDIR/env.sh
@@ -32,28 +33,50 @@ extra=()
 mkdir -p "$REPO/notebooks" "$TOOLS/logs"
 # The server's and the kernels' own log (one line per request, kernel start-up chatter, a goroutine dump
 # when a kernel is shut down) goes to a file: the terminal shows our lines only.
-log="$TOOLS/logs/lab.log"
+log="${LAB_LOG:-$TOOLS/logs/lab.log}"
 : >"$log"
+chmod 600 "$log" # The kernels' output may be private too.
 echo "lab: JupyterLab at http://$url_host:$port/lab?token=$token"
 echo "lab: its log goes to $log; Ctrl+C stops it"
 # New notebooks default to the GoNB kernel. No news feed nor update check: the lab makes no call
-# outside this machine.
-"$VENV/bin/jupyter" lab \
+# outside this machine. The token goes in the environment, which only this user can read
+# (/proc/<pid>/environ), never on the command line, which every local user can (/proc/<pid>/cmdline).
+# Everything the server starts carries lab_mark in its environment: see leftovers below.
+lab_mark="$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+GOLECTURE_LAB="$lab_mark" JUPYTER_TOKEN="$token" "$VENV/bin/jupyter" lab \
   --no-browser \
   --ServerApp.ip="$host" \
   --ServerApp.port="$port" \
   --ServerApp.port_retries=0 \
-  --IdentityProvider.token="$token" \
   --ServerApp.root_dir="$REPO/notebooks" \
   --MappingKernelManager.default_kernel_name=gonb \
   --LabApp.news_url=None \
   --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
   "${extra[@]}" "$@" </dev/null >>"$log" 2>&1 &
 server=$!
+
+# GoNB often dies while shutting down ("panic: close of closed channel": its reply to Jupyter's
+# interrupt request blocks, Jupyter's SIGTERM stops the kernel, then the shutdown request stops it again)
+# before it stops its gopls and removes its work directory; gopls runs in a process group of its own,
+# which Jupyter's kill does not reach. Once the server, and with it every kernel, is gone: end whatever
+# still carries this lab's mark, and remove the GoNB work directory (/tmp/gonb_*) it ran in.
+leftovers() {
+  local environ pid dir
+  for environ in /proc/[0-9]*/environ; do
+    grep -qzxF "GOLECTURE_LAB=$lab_mark" "$environ" 2>/dev/null || continue
+    pid="${environ#/proc/}"
+    pid="${pid%/environ}"
+    dir="$(readlink "/proc/$pid/cwd" 2>/dev/null)" || dir=""
+    kill -KILL "$pid" 2>/dev/null || continue
+    case "${dir##*/}" in gonb_*) rm -rf -- "$dir" ;; esac
+  done
+}
+
 # SIGTERM shuts the server down at once (SIGINT would make it ask for confirmation).
-trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' INT TERM
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server" || true; leftovers; exit 0' INT TERM
 rc=0
 wait "$server" || rc=$?
+leftovers
 if [[ $rc -ne 0 ]]; then
   echo "lab: JupyterLab stopped with status $rc; the end of its log:" >&2
   tail -n 20 "$log" >&2

@@ -310,7 +310,9 @@ step_git_filter() {
     skip_step git-filter "not a git clone"
     return
   fi
-  local want="\"$VENV/bin/python\" -m nbstripout --keep-id" # Cell ids stay as committed.
+  # Cell ids stay as committed; the kernel's language_info (which carries the Go version of the GoNB binary) is
+  # dropped, so a notebook saved by the lab on another toolchain is unchanged in git.
+  local want="\"$VENV/bin/python\" -m nbstripout --keep-id --extra-keys metadata.language_info"
   if [[ "$(git -C "$REPO" config --get filter.nbstripout.clean || true)" == "$want" ]] &&
     grep -qs nbstripout "$(git -C "$REPO" rev-parse --git-path info/attributes)"; then
     skip_step git-filter

@@ -72,8 +72,8 @@ section "JupyterLab in Chromium"
 # Teaching from the lab must leave the clone as it was: the notebooks unchanged (outputs are stripped by the
 # git filter setup.sh installs) and JupyterLab's checkpoints ignored.
 status_before="$(git status --porcelain)"
-node tests/browser/lab.spec.mjs notebooks/01_regularization.ipynb 8
-node tests/browser/lab.spec.mjs notebooks/02_vanishing_gradients.ipynb 4
+node tests/browser/lab.spec.mjs notebooks/01_regularization.ipynb 11
+node tests/browser/lab.spec.mjs notebooks/02_vanishing_gradients.ipynb 9
 status_after="$(git status --porcelain)"
 if [[ "$status_before" != "$status_after" ]]; then
   echo "the browser tests changed the clone's git status:" >&2

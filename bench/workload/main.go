@@ -87,37 +87,34 @@ func widths(n, w int) []int { return slices.Repeat([]int{w}, n) }
 
 // dropoutNet is the notebook's dropoutNet: 5 x 1024 with dropout after each of the first four hidden layers.
 func dropoutNet(rate float64) *mlp.Spec {
-	s := mlp.DrawSeeds(8746, 5)
-	k, b := s.Kernel, s.Bias
 	return mlp.Sequential(
-		mlp.Dense(1024, mlp.ReLU).Seeded(k[0], b[0]), mlp.Dropout(rate),
-		mlp.Dense(1024, mlp.ReLU).Seeded(k[1], b[1]), mlp.Dropout(rate),
-		mlp.Dense(1024, mlp.ReLU).Seeded(k[2], b[2]), mlp.Dropout(rate),
-		mlp.Dense(1024, mlp.ReLU).Seeded(k[3], b[3]), mlp.Dropout(rate),
-		mlp.Dense(1024, mlp.ReLU).Seeded(k[4], b[4]),
-		mlp.Dense(1, mlp.Linear).Seeded(k[5], b[5]),
-	).Masks(mlp.Inverted, 8746).Epochs(1000)
+		mlp.Dense(1024, mlp.ReLU), mlp.Dropout(rate),
+		mlp.Dense(1024, mlp.ReLU), mlp.Dropout(rate),
+		mlp.Dense(1024, mlp.ReLU), mlp.Dropout(rate),
+		mlp.Dense(1024, mlp.ReLU), mlp.Dropout(rate),
+		mlp.Dense(1024, mlp.ReLU),
+		mlp.Dense(1, mlp.Linear),
+	).Seed(8746).Masks(mlp.Inverted, 8746).Epochs(1000)
 }
 
 func dropoutRates(rate float64) []float64 { return []float64{rate, rate, rate, rate, 0} }
 
 // workload lists the notebooks' cold fits in order (notebooks/*.ipynb; the seeds are the notebooks').
 func workload() []FitDef {
-	big := mlp.DrawSeeds(65392, 5)
 	fits := []FitDef{
 		{Group: "5x512", Name: "5x512", Hidden: widths(5, 512), Epochs: 1000,
-			spec: mlp.New(widths(5, 512)...).Seeds(big)},
+			spec: mlp.Stack(widths(5, 512)...).Seed(65392)},
 		{Group: "5x256-history", Name: "5x256 + validation loss every epoch", Hidden: widths(5, 256), Epochs: 1000,
-			History: true, spec: mlp.New(widths(5, 256)...).Seeds(big).WithHistory()},
+			History: true, spec: mlp.Stack(widths(5, 256)...).Seed(65392).WithHistory()},
 		{Group: "5x256-100", Name: "5x256, 100 epochs", Hidden: widths(5, 256), Epochs: 100,
-			spec: mlp.New(widths(5, 256)...).Seeds(big).Epochs(100)},
+			spec: mlp.Stack(widths(5, 256)...).Seed(65392).Epochs(100)},
 	}
 	// The ensemble's members draw their seeds as runner.Ensemble does.
 	rng := rand.New(rand.NewPCG(65392, 0xe45e3b1e))
 	for i := range 10 {
 		fits = append(fits, FitDef{Group: "ensemble", Name: fmt.Sprintf("ensemble member %d (5x256, 100 epochs)", i+1),
 			Hidden: widths(5, 256), Epochs: 100,
-			spec: mlp.New(widths(5, 256)...).Epochs(100).Seeds(mlp.DrawSeeds(rng.Uint64(), 5))})
+			spec: mlp.Stack(widths(5, 256)...).Epochs(100).Seed(rng.Uint64())})
 	}
 	for _, rate := range []float64{0.2, 0.05} {
 		fits = append(fits, FitDef{Group: "dropout", Name: fmt.Sprintf("5x1024, dropout %g", rate),
@@ -125,25 +122,24 @@ func workload() []FitDef {
 	}
 	for _, d := range []int{13, 14, 15} {
 		fits = append(fits, FitDef{Group: "deep", Name: fmt.Sprintf("%dx32", d), Hidden: widths(d, 32), Epochs: 1000,
-			spec: mlp.New(widths(d, 32)...).Seeds(mlp.DrawSeeds(5, d))})
+			spec: mlp.Stack(widths(d, 32)...).Seed(5)})
 	}
 	for s := uint64(1); s <= 8; s++ {
 		fits = append(fits, FitDef{Group: "seeds", Name: fmt.Sprintf("15x32, seed %d", s), Hidden: widths(15, 32),
-			Epochs: 1000, spec: mlp.New(widths(15, 32)...).Seeds(mlp.DrawSeeds(s, 15))})
+			Epochs: 1000, spec: mlp.Stack(widths(15, 32)...).Seed(s)})
 	}
 	return fits
 }
 
 // micro lists the per-epoch rows; N is chosen so that each takes a few seconds on XLA CPU here.
 func micro() []MicroDef {
-	big := mlp.DrawSeeds(65392, 5)
 	return []MicroDef{
-		{Row: "adam_5x512", Kind: "adam", Hidden: widths(5, 512), N: 200, spec: mlp.New(widths(5, 512)...).Seeds(big)},
-		{Row: "val_5x256", Kind: "pass", Hidden: widths(5, 256), N: 30, spec: mlp.New(widths(5, 256)...).Seeds(big)},
+		{Row: "adam_5x512", Kind: "adam", Hidden: widths(5, 512), N: 200, spec: mlp.Stack(widths(5, 512)...).Seed(65392)},
+		{Row: "val_5x256", Kind: "pass", Hidden: widths(5, 256), N: 30, spec: mlp.Stack(widths(5, 256)...).Seed(65392)},
 		{Row: "adam_5x1024_dropout", Kind: "adam", Hidden: widths(5, 1024), Dropout: dropoutRates(0.2), N: 60,
 			spec: dropoutNet(0.2)},
 		{Row: "adam_15x32", Kind: "adam", Hidden: widths(15, 32), N: 1000,
-			spec: mlp.New(widths(15, 32)...).Seeds(mlp.DrawSeeds(5, 15))},
+			spec: mlp.Stack(widths(15, 32)...).Seed(5)},
 	}
 }
 
@@ -314,7 +310,7 @@ type dump struct {
 }
 
 func writeDump(path, initPath string, ds *data.Dataset) error {
-	spec := mlp.New(1, 1) // Carries mlp's defaults, which the peers must match.
+	spec := mlp.Stack(1, 1) // Carries mlp's defaults, which the peers must match.
 	d := dump{TrainX: ds.TrainX, TrainY: ds.TrainY, ValX: ds.ValX, ValY: ds.ValY, Fits: workload(), Micro: micro(),
 		Adam: spec.Adam, InitSD: spec.InitSD}
 	if err := writeJSON(path, d); err != nil {

@@ -4,13 +4,15 @@
 // panics. This package turns that auto-install off and picks instead, in order:
 //
 //  1. $GOMLX_BACKEND, when set (for example "go", "xla:cpu" or "xla:/path/to/pjrt_plugin.so"); "xla" and
-//     "xla:cpu" mean the local plugin of step 2, and are an error when none is installed;
+//     "xla:cpu" mean the local plugin of step 2, and another plugin name, or those two where no local plugin
+//     is installed, the file go-xla would find by that name ($PJRT_PLUGIN_LIBRARY_PATH, or its default
+//     directories); without one it is an error;
 //  2. XLA with the PJRT CPU plugin installed locally by scripts/setup.sh under the repository's .tools/pjrt/;
 //  3. the pure-Go backend, which always works.
 //
-// Every plugin file is checked ([CheckPlugin]) before GoMLX loads it, since loading a damaged one can kill
-// the process. [Get] returns one shared backend per process and prints, once, a line saying which backend
-// runs and why.
+// GoMLX is always given a plugin's absolute path, and only after that file passed [CheckPlugin], since
+// loading a damaged plugin kills the process. [Get] returns one shared backend per process and prints,
+// once, a line saying which backend runs and why.
 package backend
 
 import (
@@ -51,7 +53,13 @@ func Choose() Choice {
 		}
 		if resolved != cfg {
 			c.Config = resolved
-			c.Reason += " (" + cfg + " means the local PJRT CPU plugin " + LocalPlugin() + ")"
+			_, rest, _ := strings.Cut(resolved, ":")
+			plugin, _, _ := strings.Cut(rest, ",")
+			what := "the PJRT plugin at " + plugin
+			if plugin == LocalPlugin() {
+				what = "the local PJRT CPU plugin " + plugin
+			}
+			c.Reason += " (" + cfg + " means " + what + ")"
 		}
 		return c
 	}
@@ -67,27 +75,23 @@ func Choose() Choice {
 	return Choice{Config: "xla:" + plugin, Brief: "PJRT CPU plugin, local", Reason: "PJRT CPU plugin found at " + plugin}
 }
 
-// resolve maps a configuration to the one given to GoMLX: an XLA configuration that names no plugin or the
-// "cpu" plugin becomes the local plugin's absolute path (options after a comma kept), since go-xla would
-// otherwise look for, and before this package disabled that, download one; a plugin given by absolute path
-// must pass [CheckPlugin]. Other configurations pass unchanged.
+// resolve maps a configuration to the one given to GoMLX: an XLA configuration gets the absolute path of
+// the plugin it means (options after a comma kept), which must pass [CheckPlugin]. No plugin or "cpu"
+// means the local plugin; any other name (or those, where no local plugin is installed) the file go-xla
+// would find by that name. GoMLX is never given a name: go-xla would then dlopen every plugin in its
+// search directories, and, were auto-install on, download one. Other configurations pass unchanged.
 func resolve(config string) (string, error) {
 	name, rest, _ := strings.Cut(config, ":")
 	if !xlaNames[name] {
 		return config, nil
 	}
 	plugin, opts, hasOpts := strings.Cut(rest, ",")
-	switch {
-	case plugin == "" || plugin == "cpu":
-		local := LocalPlugin()
-		if local == "" {
-			return "", fmt.Errorf("%s=%s asks for the PJRT CPU plugin, but none is installed in %s, and this "+
-				"package never downloads one: run scripts/setup.sh to install it, or set %s=go to use the "+
-				"pure-Go backend", EnvVar, config, PluginDir(), EnvVar)
+	if !filepath.IsAbs(plugin) {
+		found, err := findPlugin(plugin, config)
+		if err != nil {
+			return "", err
 		}
-		plugin = local
-	case !filepath.IsAbs(plugin):
-		return config, nil // Another plugin by name ("cuda", ...): go-xla only searches, with auto-install off.
+		plugin = found
 	}
 	if err := CheckPlugin(plugin); err != nil {
 		return "", err
@@ -97,6 +101,31 @@ func resolve(config string) (string, error) {
 		out += "," + opts
 	}
 	return out, nil
+}
+
+// findPlugin returns the absolute path of the plugin a configuration names, or an error saying how to get one.
+func findPlugin(name, config string) (string, error) {
+	if name == "" || name == "cpu" {
+		if local := LocalPlugin(); local != "" {
+			return local, nil
+		}
+		if found := searchPlugin("cpu"); found != "" {
+			return filepath.Abs(found)
+		}
+		return "", fmt.Errorf("%s=%s asks for the PJRT CPU plugin, but none is installed in %s, and this "+
+			"package never downloads one: run scripts/setup.sh to install it, or set %s=go to use the "+
+			"pure-Go backend", EnvVar, config, PluginDir(), EnvVar)
+	}
+	if found := searchPlugin(name); found != "" {
+		return filepath.Abs(found)
+	}
+	where := "$" + pluginPathsEnv + " (" + os.Getenv(pluginPathsEnv) + ")"
+	if _, ok := os.LookupEnv(pluginPathsEnv); !ok {
+		where = "go-xla's plugin directories (set $" + pluginPathsEnv + " to search others)"
+	}
+	return "", fmt.Errorf("%s=%s asks for PJRT plugin %q, but there is no pjrt_c_api_%s_plugin.so in %s, and "+
+		"this package never downloads one: give the plugin's absolute path (xla:/path/to/plugin.so), or set "+
+		"%s=go to use the pure-Go backend", EnvVar, config, name, name, where, EnvVar)
 }
 
 // Identity names what a configuration computes with, for cache keys: the backend name and, for a plugin

@@ -19,13 +19,27 @@ import (
 	"github.com/gomlx/compute"
 )
 
-// usePluginDir points PluginDir at dir for one test and forgets verified hashes.
+// usePluginDir points PluginDir at dir for one test, forgets passed checks, and keeps the stamps of other
+// plugins' checks, and go-xla's search for plugins by name, inside the test's own directories.
 func usePluginDir(t *testing.T, dir string) {
 	t.Helper()
 	old := pluginDirOverride
 	pluginDirOverride = dir
 	verified.Clear()
 	t.Cleanup(func() { pluginDirOverride = old; verified.Clear() })
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv(pluginPathsEnv, t.TempDir())
+}
+
+// stubProbe replaces the child process that loads a plugin other than ours: a fake plugin cannot load, and
+// these tests are about what is checked when. It counts the calls.
+func stubProbe(t *testing.T, err error) *atomic.Int32 {
+	t.Helper()
+	var n atomic.Int32
+	old := probe
+	probe = func(string) error { n.Add(1); return err }
+	t.Cleanup(func() { probe = old })
+	return &n
 }
 
 // noLoad fails the test if GoMLX is asked to create an XLA backend, i.e. to dlopen a plugin.
@@ -52,6 +66,8 @@ func noNetwork(t *testing.T) *atomic.Int32 {
 	t.Cleanup(func() { http.DefaultTransport = old })
 	return &n
 }
+
+var elfMachine = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
@@ -94,12 +110,6 @@ func writeFile(t *testing.T, path string, b []byte) string {
 	return path
 }
 
-func skipWithoutELF(t *testing.T) {
-	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
-		t.Skip("plugins are not ELF files here")
-	}
-}
-
 func TestChooseHonoursEnv(t *testing.T) {
 	t.Setenv(EnvVar, "go")
 	if c := Choose(); c.Config != "go" || !strings.Contains(c.Reason, EnvVar) || c.Err != nil {
@@ -128,6 +138,7 @@ func TestChooseWithoutEnvNeverDownloads(t *testing.T) {
 	}
 	check(Choose()) // The repository's own .tools/pjrt, whatever setup.sh left there.
 	usePluginDir(t, t.TempDir())
+	stubProbe(t, nil)
 	if c := Choose(); c.Config != "go" {
 		t.Errorf("empty plugin dir, but Choose() = %+v", c)
 	}
@@ -163,24 +174,93 @@ func TestNewReportsBadConfigAsError(t *testing.T) {
 	}
 }
 
-func TestCheckPluginAcceptsCompleteELF(t *testing.T) {
-	p := writeFile(t, filepath.Join(t.TempDir(), "plugin.so"), fakePlugin(2<<20))
+// A plugin other than ours is loaded once in a child process; the pass is recorded under the file's
+// identity, so that later checks, in this process or another, cost a stat, until the file changes.
+func TestPassedProbeIsRecorded(t *testing.T) {
+	usePluginDir(t, t.TempDir())
+	probes := stubProbe(t, nil)
+	p := writeFile(t, filepath.Join(t.TempDir(), "pjrt_c_api_other_plugin.so"), fakePlugin(2<<20))
+	for range 3 {
+		if err := CheckPlugin(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verified.Clear() // Another process: the stamp file alone.
 	if err := CheckPlugin(p); err != nil {
 		t.Fatal(err)
 	}
+	if n := probes.Load(); n != 1 {
+		t.Fatalf("%d probes for an unchanged plugin, want 1", n)
+	}
+	if stamp := stampFile(p, false); !strings.HasPrefix(stamp, os.Getenv("XDG_CACHE_HOME")) {
+		t.Errorf("stamp %s is not in the user's cache", stamp)
+	}
+	rewrite(t, p, fakePlugin(2<<20)) // Same bytes, same modification time: still a write.
+	if err := CheckPlugin(p); err != nil || probes.Load() != 2 {
+		t.Errorf("rewritten plugin: %v, %d probes, want nil and 2", err, probes.Load())
+	}
+
+	probe = func(string) error { probes.Add(1); return errors.New("failed to load") }
+	q := writeFile(t, filepath.Join(t.TempDir(), "pjrt_c_api_bad_plugin.so"), fakePlugin(2<<20))
+	for range 2 {
+		err := CheckPlugin(q)
+		if err == nil || !strings.Contains(err.Error(), q) || !strings.Contains(err.Error(), "scripts/setup.sh") ||
+			!strings.Contains(err.Error(), EnvVar+"=go") {
+			t.Errorf("CheckPlugin error %v does not name the plugin and how to fix it", err)
+		}
+	}
+	if n := probes.Load(); n != 4 {
+		t.Errorf("a failed probe was recorded: %d probes, want 4", n)
+	}
 }
 
-// A truncated plugin used to crash the process with SIGBUS inside dlopen: now every path to GoMLX (New, and
-// Choose from $GOMLX_BACKEND or from PluginDir) reports it, and GoMLX never sees it.
+// rewrite writes b over the file at path in place and gives it back its modification time, as a copy
+// with cp -p or a careless editor would, and waits until the system's clock for file times has moved on,
+// so that the file's change time differs from the one recorded before.
+func rewrite(t *testing.T, path string, b []byte) {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sysID(info)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		now, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !now.ModTime().Equal(info.ModTime()) || now.Size() != info.Size() {
+			t.Fatalf("modification time or size not restored")
+		}
+		if sysID(now) != before || before == "" || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
+// A damaged copy of our plugin fails its hash on every path to GoMLX (New, and Choose from $GOMLX_BACKEND
+// or from PluginDir), and GoMLX never sees it.
 func TestBadPluginIsAnErrorNotACrash(t *testing.T) {
-	skipWithoutELF(t)
 	noLoad(t)
 	full := fakePlugin(4 << 20)
 	bad := map[string][]byte{
 		"first 1 MiB":        full[:1<<20],
 		"first half":         full[:len(full)/2],
 		"tiny":               full[:4096],
-		"not ELF":            make([]byte, 2<<20),
+		"zeros":              make([]byte, 2<<20),
 		"executable, no .so": func() []byte { b := fakePlugin(2 << 20); b[16] = byte(elf.ET_EXEC); return b }(),
 	}
 	if real := LocalPlugin(); real != "" { // The real plugin's header, with everything after it missing.
@@ -225,7 +305,6 @@ func TestBadPluginIsAnErrorNotACrash(t *testing.T) {
 
 // The plugin setup.sh installs must match the pinned hash; a stamp file spares later processes the hashing.
 func TestPinnedPluginHash(t *testing.T) {
-	skipWithoutELF(t)
 	dir := t.TempDir()
 	usePluginDir(t, dir)
 	fake := fakePlugin(2 << 20)
@@ -233,8 +312,9 @@ func TestPinnedPluginHash(t *testing.T) {
 	if err := CheckPlugin(p); err == nil || !strings.Contains(err.Error(), "SHA-256") {
 		t.Fatalf("a plugin that is not the pinned one passed: %v", err)
 	}
-	if err := CheckPlugin(writeFile(t, filepath.Join(dir, "other.so"), fake)); err != nil {
-		t.Errorf("only %s is pinned, yet other.so failed: %v", PluginName, err)
+	probes := stubProbe(t, nil)
+	if err := CheckPlugin(writeFile(t, filepath.Join(dir, "other.so"), fake)); err != nil || probes.Load() != 1 {
+		t.Errorf("only %s is pinned, yet other.so was not probed (%d) or failed: %v", PluginName, probes.Load(), err)
 	}
 
 	sum := sha256.Sum256(fake)
@@ -249,15 +329,16 @@ func TestPinnedPluginHash(t *testing.T) {
 		t.Fatalf("stamp %q, %v; want one holding the hash", stamp, err)
 	}
 
-	// Same size, new contents and modification time: hashed again, and refused.
+	// Same size, new contents, the old modification time: hashed again, and refused, never loaded.
+	noLoad(t)
 	fake[2<<19]++
-	writeFile(t, p, fake)
-	if err := os.Chtimes(p, time.Now(), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	rewrite(t, p, fake)
 	verified.Clear()
-	if err := CheckPlugin(p); err == nil {
-		t.Fatal("changed plugin passed on the strength of an old stamp")
+	if err := CheckPlugin(p); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("changed plugin passed on the strength of an old stamp: %v", err)
+	}
+	if _, err := New("xla:" + p); err == nil {
+		t.Fatal("New accepted the changed plugin")
 	}
 }
 
@@ -281,26 +362,40 @@ func TestXLAWithoutLocalPluginIsAnErrorNotADownload(t *testing.T) {
 	}
 }
 
+// "xla" and "xla:cpu" mean the local plugin; other names, the file go-xla would find by that name, by its
+// path: given a name, go-xla would dlopen every plugin in its search directories.
 func TestXLAAndCPUMeanTheLocalPlugin(t *testing.T) {
-	skipWithoutELF(t)
 	dir := t.TempDir()
 	usePluginDir(t, dir)
+	stubProbe(t, nil)
 	p := mustAbs(t, writeFile(t, filepath.Join(dir, "pjrt_c_api_test_plugin.so"), fakePlugin(2<<20)))
+	search := os.Getenv(pluginPathsEnv)
+	cuda := writeFile(t, filepath.Join(search, "pjrt_c_api_cuda_plugin.so"), fakePlugin(2<<20))
+	rocm := writeFile(t, filepath.Join(search, "pjrt-plugin-rocm_v1.2.so"), fakePlugin(2<<20))
+	writeFile(t, filepath.Join(search, "pjrt_c_api_cpu_plugin.so"), fakePlugin(2<<20)) // The local one wins.
 	for cfg, want := range map[string]string{
 		"xla":                      "xla:" + p,
 		"xla:cpu":                  "xla:" + p,
 		"xla:cpu,noshared_buffers": "xla:" + p + ",noshared_buffers",
 		"shlo:,tf32=false":         "shlo:" + p + ",tf32=false",
-		"xla:cuda":                 "xla:cuda", // By name: go-xla searches, and with auto-install off only that.
+		"xla:cuda":                 "xla:" + cuda,
+		"xla:rocm,preallocate":     "xla:" + rocm + ",preallocate",
 		"go":                       "go",
 	} {
 		if got, err := resolve(cfg); got != want || err != nil {
 			t.Errorf("resolve(%q) = %q, %v; want %q", cfg, got, err, want)
 		}
 	}
+	if _, err := resolve("xla:tpu"); err == nil || !strings.Contains(err.Error(), pluginPathsEnv) {
+		t.Errorf("resolve(xla:tpu) error %v does not say where it looked", err)
+	}
 	t.Setenv(EnvVar, "xla:cpu")
 	if c := Choose(); c.Config != "xla:"+p || c.Err != nil || strings.Contains(c.Brief, dir) {
 		t.Errorf("Choose() = %+v, want the local plugin, and a Brief without its path", c)
+	}
+	os.Remove(p) // No local plugin: "cpu" is a name like any other.
+	if got, err := resolve("xla:cpu"); got != "xla:"+filepath.Join(search, "pjrt_c_api_cpu_plugin.so") || err != nil {
+		t.Errorf("without a local plugin, resolve(xla:cpu) = %q, %v", got, err)
 	}
 }
 

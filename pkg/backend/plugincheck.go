@@ -2,26 +2,27 @@ package backend
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/gomlx/compute"
 )
 
 // PluginName is the file name scripts/setup.sh gives the PJRT CPU plugin it installs in [PluginDir].
 const PluginName = "pjrt_c_api_cpu_plugin.so"
-
-// MinPluginSize is the smallest file accepted as a PJRT plugin. Real ones are 100+ MB; anything under this is
-// a truncated copy or not a plugin, and dlopen-ing a truncated library can kill the process with SIGBUS.
-const MinPluginSize = 1 << 20
 
 // pluginSHA256 is the SHA-256 of the plugin scripts/setup.sh installs (pjrt_c_api_cpu_plugin.so from the
 // wheel lammps-jax-pjrt-cpu==0.11.2). Update it together with PJRT_WHEEL_REQ in scripts/setup.sh.
@@ -32,79 +33,75 @@ var pluginSHA256 = "ad1309ac822b1b24d51b7f9947c7c9fa9ef5d67f390584cbc3d1fa2428fe
 const fixHint = "run scripts/setup.sh to (re)install the local PJRT CPU plugin, or set " + EnvVar +
 	"=go to use the pure-Go backend"
 
-// CheckPlugin reports why the file at path cannot be loaded as a PJRT plugin, or nil if it looks sound. It
-// never loads the file: it checks that it is a regular file of at least [MinPluginSize] bytes and, on ELF
-// systems, a complete shared library for this architecture whose segments and sections all lie within the
-// file (a truncated copy fails here instead of crashing the process in dlopen). The plugin scripts/setup.sh
-// installs ([PluginName] in [PluginDir]) must also match its pinned SHA-256; that result is remembered for the
-// process and, across processes, in a stamp file beside the plugin, since hashing it takes 0.15-0.35 s.
+// CheckPlugin reports why the PJRT plugin file at path cannot be loaded, or nil if it can. It never loads
+// the file into this process: loading a damaged plugin (truncated, or with a block of zeros) kills the
+// process with SIGBUS or SIGSEGV, which no Go code can recover from, and in a notebook that is the kernel.
+//
+// The plugin scripts/setup.sh installs ([PluginName] in [PluginDir]) must match its pinned SHA-256. Any
+// other plugin is loaded once in a child process (this program, run again), which must create a client and
+// exit cleanly. Either takes a fraction of a second, so a passed check is recorded under the file's identity
+// (device, inode, size, modification and change times): in a stamp file, for later processes, and in
+// memory. Any write to the file changes its change time, which no user can set back, so a changed file is
+// checked again; a recorded one costs a stat and a small read.
 func CheckPlugin(path string) error {
-	if err := checkFile(path); err != nil {
+	if err := checkPlugin(path); err != nil {
 		return fmt.Errorf("PJRT plugin %s %w; %s", path, err, fixHint)
 	}
-	if isPinned(path) {
-		if err := verifyPinned(path); err != nil {
-			return fmt.Errorf("PJRT plugin %s %w; %s", path, err, fixHint)
-		}
-	}
 	return nil
 }
 
-// checkFile returns an error phrased to follow "PJRT plugin <path> ".
-func checkFile(path string) error {
+// checkPlugin returns an error phrased to follow "PJRT plugin <path> ".
+func checkPlugin(path string) error {
+	id, err := fileID(path)
+	if err != nil {
+		return err
+	}
+	pinned := isPinned(path)
+	method := "probe"
+	if pinned {
+		method = "sha256 " + pluginSHA256
+	}
+	stamp, want := stampFile(path, pinned), id+" "+method
+	if _, ok := verified.Load(stamp + "\x00" + want); ok {
+		return nil
+	}
+	if b, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(b)) == want {
+		verified.Store(stamp+"\x00"+want, true)
+		return nil
+	}
+	if pinned {
+		err = checkHash(path)
+	} else {
+		err = probe(path)
+	}
+	if err != nil {
+		return err
+	}
+	if again, err := fileID(path); err != nil || again != id {
+		return errors.New("changed while it was being checked")
+	}
+	verified.Store(stamp+"\x00"+want, true)
+	writeStamp(stamp, want) // Best effort: without it, every process checks the plugin again.
+	return nil
+}
+
+// fileID identifies the file's current contents without reading them, or says why it cannot be a plugin.
+func fileID(path string) (string, error) {
 	info, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return errors.New("does not exist")
+		return "", errors.New("does not exist")
 	} else if err != nil {
-		return fmt.Errorf("cannot be read: %v", err)
+		return "", fmt.Errorf("cannot be read: %v", err)
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("is not a regular file (%s)", info.Mode().Type())
+		return "", fmt.Errorf("is not a regular file (%s)", info.Mode().Type())
 	}
-	size := info.Size()
-	if size < MinPluginSize {
-		return fmt.Errorf("is only %d bytes, too small for a PJRT plugin (they are 100+ MB): a truncated copy?", size)
-	}
-	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
-		return nil // Mach-O and PE plugins: the checks below are ELF-only.
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("cannot be read: %v", err)
-	}
-	defer f.Close()
-	magic := make([]byte, 4)
-	if _, err := io.ReadFull(f, magic); err != nil || !bytes.Equal(magic, []byte(elf.ELFMAG)) {
-		return errors.New("is not an ELF shared library (wrong magic bytes)")
-	}
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return fmt.Errorf("is not a complete ELF file (%v): a truncated copy?", err)
-	}
-	if ef.Type != elf.ET_DYN {
-		return fmt.Errorf("is an ELF file of type %v, not a shared library", ef.Type)
-	}
-	if want, ok := elfMachine[runtime.GOARCH]; ok && ef.Machine != want {
-		return fmt.Errorf("is built for %v, not for this machine (%s)", ef.Machine, runtime.GOARCH)
-	}
-	// dlopen maps the loadable segments; touching a mapped page past the end of the file raises SIGBUS.
-	for _, p := range ef.Progs {
-		if p.Filesz > uint64(size) || p.Off > uint64(size)-p.Filesz {
-			return fmt.Errorf("is truncated: a %v segment ends at byte %d of a %d-byte file", p.Type, p.Off+p.Filesz, size)
-		}
-	}
-	for _, s := range ef.Sections {
-		if s.Type == elf.SHT_NOBITS {
-			continue
-		}
-		if s.FileSize > uint64(size) || s.Offset > uint64(size)-s.FileSize {
-			return fmt.Errorf("is truncated: section %q ends at byte %d of a %d-byte file", s.Name, s.Offset+s.FileSize, size)
-		}
-	}
-	return nil
+	return fmt.Sprintf("%d %d %s", info.Size(), info.ModTime().UnixNano(), sysID(info)), nil
 }
 
-var elfMachine = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
+// verified holds this process's passed checks, as stamp file and stamp content: it spares a read-only
+// checkout, where no stamp can be written, from checking again at every [Choose].
+var verified sync.Map
 
 // isPinned reports whether path is the plugin scripts/setup.sh installs, whose hash is known.
 func isPinned(path string) bool {
@@ -113,55 +110,30 @@ func isPinned(path string) bool {
 	return err1 == nil && err2 == nil && got == want
 }
 
-// verified remembers, per process, the files (by path, size and modification time) whose hash matched.
-var verified sync.Map
-
-// verifyPinned checks the pinned plugin's SHA-256, hashing it only when neither this process nor the stamp
-// file has seen it with its current size and modification time.
-func verifyPinned(path string) error {
-	info, err := os.Stat(path)
+// stampFile is where a passed check of path is recorded: beside our own plugin (scripts/setup.sh removes
+// it with the plugin), and for any other in the user's cache, since a plugin's directory may be shared or
+// read-only.
+func stampFile(path string, pinned bool) string {
+	if pinned {
+		return path + ".verified"
+	}
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fmt.Errorf("cannot be read: %v", err)
+		abs = path
 	}
-	id := fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
-	key := path + "\x00" + id + "\x00" + pluginSHA256
-	if _, ok := verified.Load(key); ok {
-		return nil
-	}
-	stampFile := path + ".verified"
-	want := id + " " + pluginSHA256
-	if b, err := os.ReadFile(stampFile); err == nil && strings.TrimSpace(string(b)) == want {
-		verified.Store(key, true)
-		return nil
-	}
-	sum, err := hashFile(path)
+	dir, err := os.UserCacheDir()
 	if err != nil {
-		return fmt.Errorf("cannot be read: %v", err)
+		return "" // Nothing to read; writing fails: checked once per process.
 	}
-	if sum != pluginSHA256 {
-		return fmt.Errorf("has SHA-256 %s, not the pinned %s: it is damaged, or scripts/setup.sh installs a "+
-			"different wheel than pkg/backend's pluginSHA256 expects", sum, pluginSHA256)
-	}
-	verified.Store(key, true)
-	writeStamp(stampFile, want) // Best effort: a read-only checkout just re-hashes in every process.
-	return nil
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, "golecture", "pjrt-checked", hex.EncodeToString(sum[:16]))
 }
 
 // writeStamp writes the stamp through a temporary file, so a concurrent reader never sees half of it.
 func writeStamp(file, content string) {
+	if file == "" || os.MkdirAll(filepath.Dir(file), 0o755) != nil {
+		return
+	}
 	tmp := file + ".tmp" + strconv.Itoa(os.Getpid())
 	if err := os.WriteFile(tmp, []byte(content+"\n"), 0o644); err != nil {
 		return
@@ -169,4 +141,98 @@ func writeStamp(file, content string) {
 	if os.Rename(tmp, file) != nil {
 		os.Remove(tmp)
 	}
+}
+
+func checkHash(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot be read: %v", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("cannot be read: %v", err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != pluginSHA256 {
+		return fmt.Errorf("has SHA-256 %s, not the pinned %s: it is damaged, or scripts/setup.sh installs a "+
+			"different wheel than pkg/backend's pluginSHA256 expects", sum, pluginSHA256)
+	}
+	return nil
+}
+
+// probeEnv, set in a child process's environment, makes package backend's initialization load the plugin
+// it names, create a client and exit (see xla.go): 0 when that worked.
+const probeEnv = "GOLECTURE_PJRT_PROBE"
+
+// xlaLinked is set where go-xla is compiled in (xla.go). Without it GoMLX refuses every plugin with an
+// error, so there is nothing a child could crash on.
+var xlaLinked bool
+
+// probeTimeout bounds the child: the CPU plugin loads in a fraction of a second, a GPU plugin in seconds.
+var probeTimeout = 2 * time.Minute
+
+// probe checks a plugin by loading it in a child process; tests replace it.
+var probe = probeInChild
+
+// crashLine matches the line in which the Go runtime names a fatal signal, e.g. "SIGBUS: bus error".
+var crashLine = regexp.MustCompile(`(?m)^(SIG[A-Z]+: [^\n]*)`)
+
+func probeInChild(path string) error {
+	if !xlaLinked {
+		return nil
+	}
+	exe := "/proc/self/exe" // Still there if the executable was replaced or removed since it started.
+	if _, err := os.Stat(exe); runtime.GOOS != "linux" || err != nil {
+		if exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("could not be checked: %v", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), probeEnv+"="+path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 5 * time.Second // A grandchild holding the output open must not hang us.
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("did not load within %s in a process started to check it", probeTimeout)
+	case crashLine.Match(out.Bytes()):
+		return fmt.Errorf("crashed a process that loaded it to check it (%s): it is damaged, or not a plugin for this "+
+			"machine", crashLine.FindSubmatch(out.Bytes())[1])
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return fmt.Errorf("could not be checked: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	why := strings.TrimSpace(lines[len(lines)-1])
+	if len(why) > 300 {
+		why = why[:300] + "..."
+	}
+	if why == "" {
+		why = exit.String()
+	}
+	return fmt.Errorf("failed to load in a process started to check it (%s)", why)
+}
+
+// probeChild runs in the child process: it loads the plugin at path as [New] would and reports how it went,
+// in its exit status and, on failure, in its last line of output.
+func probeChild(path string) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Println(firstLine(r))
+			status = 3
+		}
+	}()
+	prepareCUDA("xla:" + path)
+	if _, err := compute.NewWithConfig("xla:" + path); err != nil {
+		fmt.Println(firstLine(err))
+		return 3
+	}
+	return 0 // The backend is not finalized: the process ends here.
 }

@@ -6,9 +6,22 @@
 
 package backend
 
-import "github.com/gomlx/go-xla/compute/xla"
+import (
+	"os"
+
+	"github.com/gomlx/go-xla/compute/xla"
+)
 
 // go-xla downloads a PJRT plugin whenever New or GetAvailablePlugins is asked for one by name (or none) and
 // auto-install is on, its default. This package promises never to download anything: turn it off. It runs
 // after go-xla's own init, which only ever sets it off (for $GOMLX_NO_AUTO_INSTALL).
-func init() { xla.EnableAutoInstall(false) }
+//
+// A process started by [CheckPlugin] to check a plugin does that here and exits, before any code that
+// imports this package runs.
+func init() {
+	xla.EnableAutoInstall(false)
+	xlaLinked = true
+	if plugin, ok := os.LookupEnv(probeEnv); ok {
+		os.Exit(probeChild(plugin))
+	}
+}

@@ -13,10 +13,11 @@
 //
 // The cache directory comes from $LECTURE_FIT_CACHE ("off" or "0" disables caching), else the user cache
 // directory (~/.cache/golecture/fits on Linux). The directory may be a shared, read-only one filled in
-// advance: loading needs no write access, and new fits then go to a private fallback directory (see Notice).
+// advance: loading needs no write access, and new fits then go to a private fallback directory (see Notice),
+// as they do when its disk is full.
 //
 // Several processes (notebook kernels) may share a cache. Lock serializes them per key, so that one trains
-// while the others wait and then load its result:
+// while the others wait and then load its result (LockWait also says whom they wait for, and can be stopped):
 //
 //	type line struct{ Slope, Intercept float64 }
 //
@@ -56,8 +57,9 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-
-	"github.com/gofrs/flock"
+	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // EnvVar names the environment variable that sets the cache directory, or disables the cache with "off".
@@ -81,20 +83,55 @@ const (
 // fix is the advice that ends every error about an unusable cache directory.
 var fix = fmt.Sprintf("set %s to a writable directory or to \"off\"", EnvVar)
 
+// advice is what to do about err, the failure of a write in the cache: a full disk needs space, not another
+// directory on the same disk.
+func advice(err error) string {
+	if isFull(err) {
+		return fmt.Sprintf("free some space on its disk, or set %s to a directory on another disk or to \"off\"", EnvVar)
+	}
+	return fix
+}
+
+// isFull reports whether err says a file system is out of space or inodes, or the user over a quota.
+func isFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// why says in a few words why new files cannot be created in a directory, from the error of trying.
+func why(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "full (no space left on its disk)"
+	case errors.Is(err, syscall.EDQUOT):
+		return "full (disk quota exceeded)"
+	case errors.Is(err, syscall.EROFS):
+		return "read-only (a read-only file system)"
+	case errors.Is(err, fs.ErrPermission): // EACCES or EPERM
+		return "read-only"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the caller names the directory, and a sentence one path
+	}
+	return fmt.Sprintf("not writable (%v)", err)
+}
+
 // Cache is a directory of memoized fits. A nil *Cache or one with Disabled set never hits and never writes.
 // Use a Cache through a pointer; its methods are safe for concurrent use.
 type Cache struct {
 	Dir      string
 	Disabled bool
 
-	// Fallback is where new entries go when Dir exists but is not writable. Empty means a private directory of
-	// the user: golecture/fits-private in os.UserCacheDir(), else golecture-fits-<uid> in os.TempDir().
+	// Fallback is where new entries go when Dir exists but is read-only or full. Empty means a private
+	// directory of the user: golecture/fits-private in os.UserCacheDir(), else golecture-fits-<uid> in
+	// os.TempDir().
 	Fallback string
 
-	writable func(dir string) bool // reports whether new files can be created in dir; nil probes with a file
+	probe func(dir string) error // why new files cannot be created in dir, or nil; nil probes with a file
 
 	mu       sync.Mutex
 	writeDir string // where new entries go, once decided
+	dirErr   error  // why that is not Dir, if it is not
 }
 
 // Default returns the cache configured by $LECTURE_FIT_CACHE, or the one in the user cache directory.
@@ -146,7 +183,8 @@ func checkKey(key string) error {
 }
 
 // Check makes sure new entries can be written, in Dir or in the fallback, so a caller can fail before hours of
-// training rather than after. A read-only Dir is no error (see Notice); a Dir that cannot be created is.
+// training rather than after. A read-only or full Dir is no error while a fallback takes new entries (see
+// Notice); a Dir that cannot be created is, and so is one where neither Dir nor a fallback can be written.
 func (c *Cache) Check() error {
 	if !c.enabled() {
 		return nil
@@ -155,8 +193,8 @@ func (c *Cache) Check() error {
 	return err
 }
 
-// Notice returns one sentence to show the user once new entries go to the fallback because Dir is read-only,
-// and "" otherwise. It reports what Check, Lock or Save decided; before any of them it returns "".
+// Notice returns one sentence to show the user once new entries go to the fallback: why (Dir is read-only, or
+// its disk is full) and where they go. It returns "" otherwise, and before Check, Lock or Save has decided.
 func (c *Cache) Notice() string {
 	if !c.enabled() {
 		return ""
@@ -166,11 +204,12 @@ func (c *Cache) Notice() string {
 	if c.writeDir == "" || c.writeDir == c.Dir {
 		return ""
 	}
-	return fmt.Sprintf("fit cache in %s is read-only: new fits go to %s", c.Dir, c.writeDir)
+	return fmt.Sprintf("the fit cache directory is %s: new fits go to %s", why(c.dirErr), c.writeDir)
 }
 
-// dirForWriting returns the directory new entries and lock files go to: Dir, created if need be, when it is
-// writable, else the fallback. The answer is kept, so Lock and the Save that follows it agree.
+// dirForWriting returns the directory new entries and lock files go to: Dir, created if need be, when new
+// files can be written there, else the fallback. The answer is kept, so Lock and the Save that follows it
+// agree.
 func (c *Cache) dirForWriting() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -179,34 +218,51 @@ func (c *Cache) dirForWriting() (string, error) {
 	}
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil && !isDir(c.Dir) {
 		// There is nothing to load from either: most likely $LECTURE_FIT_CACHE names the wrong place.
-		return "", fmt.Errorf("fit cache directory %q cannot be created: %v; %s", c.Dir, err, fix)
+		return "", fmt.Errorf("fit cache directory %q cannot be created: %v; %s", c.Dir, err, advice(err))
 	}
-	if c.canWrite(c.Dir) {
+	dirErr := c.canWrite(c.Dir)
+	if dirErr == nil {
 		c.writeDir = c.Dir
 		return c.writeDir, nil
 	}
 	var tried []string
 	for _, dir := range c.fallbacks() {
-		if err := os.MkdirAll(dir, 0o700); err == nil && c.private(dir) && c.canWrite(dir) {
-			c.writeDir = dir
+		err := os.MkdirAll(dir, 0o700)
+		if err == nil && !c.private(dir) {
+			tried = append(tried, fmt.Sprintf("%q is not a private directory of this user", dir))
+			continue
+		}
+		if err == nil {
+			err = c.canWrite(dir)
+		}
+		if err == nil {
+			c.writeDir, c.dirErr = dir, dirErr
 			return c.writeDir, nil
 		}
-		tried = append(tried, strconv.Quote(dir))
+		tried = append(tried, fmt.Sprintf("%q is %s", dir, why(err)))
 	}
-	return "", fmt.Errorf("fit cache directory %q is read-only and no private fallback (%s) is writable; %s",
-		c.Dir, strings.Join(tried, ", "), fix)
+	return "", fmt.Errorf("fit cache directory %q is %s, and no private fallback can take new fits (%s); %s",
+		c.Dir, why(dirErr), strings.Join(tried, "; "), advice(dirErr))
 }
 
-func (c *Cache) canWrite(dir string) bool {
-	if c.writable != nil {
-		return c.writable(dir)
+// canWrite returns nil if new files can be created in dir, else the error of trying. The probe writes a byte,
+// so that a disk out of blocks, not only one out of inodes, fails it.
+func (c *Cache) canWrite(dir string) error {
+	if c.probe != nil {
+		return c.probe(dir)
 	}
 	f, err := os.CreateTemp(dir, ".probe-*")
 	if err != nil {
-		return false
+		return err
 	}
-	f.Close()
-	return os.Remove(f.Name()) == nil
+	_, err = f.Write([]byte{0})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(f.Name()); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // fallbacks lists the candidate private directories for new entries when Dir is read-only, in order.
@@ -397,14 +453,14 @@ func (c *Cache) Save(key string, v any) error {
 	lockPath := filepath.Join(dir, lockPrefix+key)
 	if heldHere(lockPath) {
 		removeStale(dir, key)
-	} else if l := newLock(lockPath); lockedNow(l) {
+	} else if l, ok, _ := tryLock(lockPath, ""); ok {
 		removeStale(dir, key)
-		defer l.Unlock()
+		defer l.unlock()
 	}
 
 	f, err := os.CreateTemp(dir, tmpPrefix+key+"-*")
 	if err != nil {
-		return fmt.Errorf("fit cache directory %q is not writable: %v; %s", dir, err, fix)
+		return fmt.Errorf("fit cache directory %q is %s: %v; %s", dir, why(err), err, advice(err))
 	}
 	tmp := f.Name()
 	err = f.Chmod(0o644) // readable by others, so that a cache can be filled once and shared read-only
@@ -422,14 +478,9 @@ func (c *Cache) Save(key string, v any) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("writing fit cache entry %s in %q: %v; free some space, or %s", key, dir, err, fix)
+		return fmt.Errorf("writing fit cache entry %s in %q: %v; %s", key, dir, err, advice(err))
 	}
 	return nil
-}
-
-func lockedNow(l *flock.Flock) bool {
-	ok, err := l.TryLock()
-	return ok && err == nil
 }
 
 // removeStale deletes the temporary files of key in dir. Only the holder of key's lock may call it.
@@ -443,6 +494,16 @@ func removeStale(dir, key string) {
 	}
 }
 
+// ErrStopped is the error of a LockWait whose stop channel was closed (or delivered) before it got the lock.
+var ErrStopped = errors.New("stopped while waiting for the fit cache lock")
+
+// How often LockWait tries the lock again, and how long it waits before it says whom it waits for: short
+// waits (another process saving a fit) pass without a message.
+var (
+	pollEvery    = 100 * time.Millisecond
+	waitingAfter = time.Second
+)
+
 // held counts, per lock file, the locks this process holds through Lock.
 var held struct {
 	sync.Mutex
@@ -455,15 +516,23 @@ func heldHere(lockPath string) bool {
 	return held.n[lockPath] > 0
 }
 
-func newLock(path string) *flock.Flock {
-	return flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|syscall.O_NOFOLLOW), flock.SetPermissions(0o644))
-}
-
 // Lock takes the exclusive lock on key shared by every process using the same cache, waiting while another
 // holds it, and returns the function that releases it. Taking it before Load and releasing it after Save means
 // that of several processes needing the same fit, one trains and the others load its result. A disabled cache
 // returns a release that does nothing. The lock is a file .lock-<key> in the directory Save writes to.
+//
+// Lock waits silently and for as long as it takes; LockWait says whom it waits for and can be stopped.
 func (c *Cache) Lock(key string) (release func(), err error) {
+	return c.LockWait(key, "", nil, nil)
+}
+
+// LockWait is Lock for a caller that can tell its user what it waits for and stop waiting. label describes
+// what the caller does while it holds the lock, such as "fit 5x256"; it is written into the lock file after the
+// caller's process id, for others waiting to show. While another process holds the lock, LockWait tries again
+// every 100 ms. If the lock is still taken after a second, it calls waiting, when not nil, once, with the
+// holder's description, such as "pid 1234 (fit 5x256)". If stop is closed (or delivers) before the lock is
+// taken, LockWait returns ErrStopped; a nil stop never stops it.
+func (c *Cache) LockWait(key, label string, stop <-chan struct{}, waiting func(holder string)) (release func(), err error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
@@ -475,27 +544,258 @@ func (c *Cache) Lock(key string) (release func(), err error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, lockPrefix+key)
-	l := newLock(path)
-	if err := l.Lock(); err != nil {
-		return nil, fmt.Errorf("locking fit cache entry %s with %s: %v; %s", key, path, err, fix)
+	var tick *time.Ticker
+	var since time.Time
+	for {
+		l, ok, err := tryLock(path, label) // A free lock is taken even when stop is closed: there is no wait to stop.
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return l.hold(), nil
+		}
+		if tick == nil {
+			tick, since = time.NewTicker(pollEvery), time.Now()
+			defer tick.Stop()
+		}
+		if waiting != nil && time.Since(since) >= waitingAfter {
+			waiting(holderOf(path))
+			waiting = nil
+		}
+		select {
+		case <-stop:
+			return nil, ErrStopped
+		case <-tick.C:
+		}
 	}
+}
+
+// lockFile is a lock file this process has locked.
+type lockFile struct {
+	f        *os.File
+	path     string
+	writable bool // opened for writing: the holder's description is written into it
+}
+
+// hold counts l as held by this process until the function it returns releases it (once, however often it
+// is called).
+func (l *lockFile) hold() (release func()) {
 	held.Lock()
 	if held.n == nil {
 		held.n = map[string]int{}
 	}
-	held.n[path]++
+	held.n[l.path]++
 	held.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			held.Lock()
-			if held.n[path]--; held.n[path] == 0 {
-				delete(held.n, path)
+			if held.n[l.path]--; held.n[l.path] == 0 {
+				delete(held.n, l.path)
 			}
 			held.Unlock()
-			_ = l.Unlock()
+			l.unlock()
 		})
-	}, nil
+	}
+}
+
+// unlock empties the lock file, so that no waiter reads the description of a holder that is gone, and
+// releases the lock.
+func (l *lockFile) unlock() {
+	if l.writable {
+		_ = l.f.Truncate(0)
+	}
+	_ = l.f.Close() // closing the only descriptor of the open file releases its flock
+}
+
+// tryLock takes the lock at path if no one holds it; ok is false, with no error, while another does. It opens
+// the lock file as an entry is opened: without blocking on a named pipe and without following a symbolic
+// link. Anything at path that is not a regular file is removed and replaced, since the name is the cache's.
+// label goes into the file after this process's id (see LockWait).
+func tryLock(path, label string) (l *lockFile, ok bool, err error) {
+	for moved := 0; ; moved++ {
+		f, writable, err := openLock(path)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := flockNB(f); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, false, nil
+			}
+			// ENOLCK or EOPNOTSUPP: a file system without locks, such as some network mounts.
+			return nil, false, fmt.Errorf("locking fit cache lock file %s: %v; set %s to a directory on a local disk or to \"off\"",
+				path, err, EnvVar)
+		}
+		// A lock on a file no longer at path (removed by Clear, or replaced while this process waited) locks
+		// nothing that others will find: take the lock of the file that is there now.
+		opened, ferr := f.Stat()
+		now, lerr := os.Lstat(path)
+		if ferr != nil || lerr != nil || !os.SameFile(opened, now) {
+			f.Close()
+			if moved >= maxReplaced {
+				return nil, false, fmt.Errorf("fit cache lock file %s keeps being removed or replaced as it is locked; stop what does that, or set %s to another directory or to \"off\"",
+					path, EnvVar)
+			}
+			continue
+		}
+		l := &lockFile{f: f, path: path, writable: writable}
+		if writable {
+			desc := describe(os.Getpid(), label) + "\n"
+			if f.Truncate(0) != nil {
+				l.writable = false
+			} else {
+				_, _ = f.WriteAt([]byte(desc), 0) // a description is a courtesy: the lock is taken without it
+			}
+		}
+		return l, true, nil
+	}
+}
+
+// removeAll removes what is at a lock path that is not a lock file; a test makes it fail.
+var removeAll = os.RemoveAll
+
+// maxReplaced bounds how often openLock replaces what it finds at a lock path, and how often tryLock opens the
+// lock file again, in case something keeps putting them back.
+const maxReplaced = 3
+
+// openLock opens the lock file at path, creating it if need be, for writing if this user may (another user's
+// lock file in a shared directory may be read-only to this one: a lock on a read-only descriptor is as good).
+// It removes a named pipe, symbolic link, directory or other file that is not a regular file at path, up to
+// maxReplaced times.
+func openLock(path string) (f *os.File, writable bool, err error) {
+	for replaced := 0; ; replaced++ {
+		const flags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|flags, 0o644)
+		writable = err == nil
+		if errors.Is(err, fs.ErrPermission) {
+			f, err = os.OpenFile(path, os.O_RDONLY|flags, 0)
+		}
+		var fi fs.FileInfo
+		if err == nil {
+			fi, err = f.Stat()
+			if err == nil && fi.Mode().IsRegular() {
+				return f, writable, nil
+			}
+			f.Close()
+			if err != nil {
+				return nil, false, fmt.Errorf("fit cache lock file %s cannot be examined: %v; %s", path, err, fix)
+			}
+		}
+		// An open error that a regular file would not give (ELOOP for a symbolic link, EISDIR for a directory,
+		// ENXIO for a socket) is told apart from a real one by what is at path.
+		if lfi, lerr := os.Lstat(path); lerr == nil && !lfi.Mode().IsRegular() && (fi == nil || os.SameFile(fi, lfi)) {
+			what := kind(lfi.Mode())
+			if replaced >= maxReplaced {
+				return nil, false, fmt.Errorf("fit cache lock file %s is a %s again after %d replacements; delete it, or set %s to another directory or to \"off\"",
+					path, what, replaced, EnvVar)
+			}
+			if rerr := removeAll(path); rerr != nil {
+				return nil, false, fmt.Errorf("fit cache lock file %s is a %s, not a regular file, and cannot be removed: %v; delete it by hand, or set %s to another directory or to \"off\"",
+					path, what, rerr, EnvVar)
+			}
+			continue
+		}
+		if err == nil && replaced < maxReplaced {
+			continue // replaced since it was opened: open what is there now
+		}
+		if err == nil {
+			return nil, false, fmt.Errorf("fit cache lock file %s keeps being replaced as it is opened; stop what does that, or set %s to another directory or to \"off\"",
+				path, EnvVar)
+		}
+		return nil, false, fmt.Errorf("fit cache lock file %s cannot be opened: %v; %s", path, err, advice(err))
+	}
+}
+
+// kind names the type of a file that is not a regular file, for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// flockNB takes the exclusive flock of f without waiting: EWOULDBLOCK while another open file holds it.
+func flockNB(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			ferr = syscall.Flock(int(fd), syscall.LOCK_EX|syscall.LOCK_NB)
+			if ferr != syscall.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// maxLabel caps the label written into a lock file.
+const maxLabel = 100
+
+// describe is what a lock holder writes into its lock file: its process id and label, on one line.
+func describe(pid int, label string) string {
+	label = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(label))
+	if len(label) > maxLabel {
+		cut := maxLabel
+		for cut > 0 && !utf8.RuneStart(label[cut]) {
+			cut--
+		}
+		label = label[:cut] + "..."
+	}
+	if label == "" {
+		return "pid " + strconv.Itoa(pid)
+	}
+	return fmt.Sprintf("pid %d (%s)", pid, label)
+}
+
+// holderOf describes the holder of the lock at path from what it wrote there. A lock file that says nothing
+// useful (written by a holder that could not write it, or by an older version) gives "another process".
+func holderOf(path string) string {
+	const unknown = "another process"
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return unknown
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return unknown
+	}
+	buf := make([]byte, maxLabel+64)
+	n, _ := io.ReadFull(f, buf)
+	desc, _, _ := strings.Cut(string(buf[:n]), "\n")
+	desc = strings.TrimSpace(desc)
+	var pid int
+	if _, err := fmt.Sscanf(desc, "pid %d", &pid); err != nil || pid <= 0 {
+		return unknown
+	}
+	switch {
+	case pid == os.Getpid():
+		return desc + ", in this process"
+	case errors.Is(syscall.Kill(pid, 0), syscall.ESRCH):
+		// A holder killed before it emptied the file, and the lock since taken by one that could not write.
+		return unknown
+	}
+	return desc
 }
 
 // Remove deletes the entry for key, in Dir and in the fallback, so that a caller whose own check of a loaded

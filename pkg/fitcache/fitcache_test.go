@@ -348,15 +348,15 @@ func TestStaleTemporaryFilesAreRemoved(t *testing.T) {
 	}
 
 	// Another process's lock, as far as flock is concerned: a lock taken on another open file.
-	busy := newLock(filepath.Join(c.Dir, lockPrefix+key))
-	if err := busy.Lock(); err != nil {
-		t.Fatal(err)
+	busy, ok, err := tryLock(filepath.Join(c.Dir, lockPrefix+key), "busy")
+	if !ok || err != nil {
+		t.Fatalf("tryLock: %v, %v", ok, err)
 	}
 	inUse := planted(".tmp-" + key + "-w")
 	if err := c.Save(key, entry{Note: "meanwhile"}); err != nil {
 		t.Fatal(err)
 	}
-	busy.Unlock()
+	busy.unlock()
 	if !exists(inUse[0]) {
 		t.Error("Save deleted a temporary file while another process held the key's lock")
 	}
@@ -373,7 +373,7 @@ func TestStaleTemporaryFilesAreRemoved(t *testing.T) {
 }
 
 // TestReadOnlyDirectory uses real permissions, which do not bind root: as root it is skipped, and
-// TestReadOnlyFallback covers the same logic through the writability hook.
+// TestReadOnlyFallback covers the same logic through the probe hook.
 func TestReadOnlyDirectory(t *testing.T) {
 	dir := t.TempDir()
 	shared := In(dir)
@@ -403,7 +403,7 @@ func TestReadOnlyFallback(t *testing.T) {
 	}
 	c := In(dir)
 	c.Fallback = filepath.Join(t.TempDir(), "private")
-	c.writable = func(d string) bool { return d != dir }
+	c.probe = failIn(dir, syscall.EROFS)
 	testReadOnly(t, c, key)
 }
 
@@ -440,7 +440,10 @@ func testReadOnly(t *testing.T, c *Cache, prefilled string) {
 	if hit, err := c.Load(key, &got); !hit || err != nil || got.Note != "private" {
 		t.Errorf("Load from the fallback: hit=%v err=%v %+v", hit, err, got)
 	}
-	want := fmt.Sprintf("fit cache in %s is read-only: new fits go to %s", c.Dir, c.Fallback)
+	want := "the fit cache directory is read-only: new fits go to " + c.Fallback
+	if strings.Contains(c.Notice(), "file system") {
+		want = "the fit cache directory is read-only (a read-only file system): new fits go to " + c.Fallback
+	}
 	if n := c.Notice(); n != want {
 		t.Errorf("Notice = %q, want %q", n, want)
 	}
@@ -457,7 +460,7 @@ func TestDefaultFallbackIsPrivate(t *testing.T) {
 	t.Setenv("HOME", base)
 	dir := t.TempDir()
 	c := In(dir)
-	c.writable = func(d string) bool { return d != dir }
+	c.probe = failIn(dir, syscall.EACCES)
 	if err := c.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +500,7 @@ func TestUnwritableDirectory(t *testing.T) {
 	dir := t.TempDir()
 	ro := In(dir)
 	ro.Fallback = filepath.Join(blocker, "private")
-	ro.writable = func(string) bool { return false }
+	ro.probe = func(string) error { return syscall.EACCES }
 	err := ro.Check()
 	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), `"off"`) {
 		t.Errorf("Check with nowhere to write: %v; want an error naming %s and saying to set %s", err, dir, EnvVar)

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/golecture/regularization/pkg/runner"
 )
@@ -99,6 +101,31 @@ func (k *kernel) varAt(file string, line int) string {
 	return name
 }
 
+// saidOnce remembers, outside a kernel, what once has already run in this program.
+var saidOnce sync.Map
+
+// once runs f the first time this kernel (or, outside a kernel, this program) reaches id, and never again
+// in later cells: a note about the cache, say, belongs to the cell that met the problem first.
+func once(id string, f func()) {
+	k := thisKernel()
+	if k == nil {
+		if _, done := saidOnce.LoadOrStore(id, true); !done {
+			f()
+		}
+		return
+	}
+	if os.MkdirAll(k.dir, 0o700) != nil {
+		f()
+		return
+	}
+	file, err := os.OpenFile(filepath.Join(k.dir, "once-"+id), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return // Said in an earlier cell.
+	}
+	file.Close()
+	f()
+}
+
 // marker records what happened to one declaration.
 type marker struct {
 	Kind string // "interrupted", "failed" or "unsaved".
@@ -111,6 +138,7 @@ type declaration struct {
 	k          *kernel
 	what, name string // "fit 5x256"; the variable, or "" if unknown.
 	file       string // Marker file.
+	later      bool   // Run by a later cell than the one that declared it (and whose note was said).
 }
 
 // declare identifies the call of the caller's caller (a var initializer calling lecture.Fit) by what it
@@ -171,6 +199,7 @@ func (d *declaration) skip() bool {
 		_ = os.Remove(d.file) // Rerunning the declaring cell asks for it again.
 		return false
 	}
+	d.later = true
 	if !m.Said {
 		switch m.Kind {
 		case "interrupted":
@@ -186,8 +215,16 @@ func (d *declaration) skip() bool {
 		m.Said = true
 		d.write(m)
 	}
-	return m.Kind != "unsaved"
+	if m.Kind == "unsaved" {
+		return false // It trains again (there is no other copy); the note said so once.
+	}
+	noted.Store(true)
+	return true
 }
+
+// noted records that this program has said a declaration was left out, so that the uses of its nil value
+// do not add one "missing model" error each: the note already said what happened.
+var noted atomic.Bool
 
 // stop returns the channel that interrupts the fit (nil outside a kernel) and the function that ends the
 // watch.
@@ -208,8 +245,8 @@ func (d *declaration) done(trained bool, err error) {
 	switch {
 	case errors.As(err, &in):
 		d.write(marker{Kind: "interrupted", Cell: d.k.cell})
-		fail(fmt.Sprintf("error: %v. Later cells will not restart it; rerun this cell to train it, or %s to drop "+
-			"it.", in, d.rm()))
+		report("fit", fmt.Errorf("%v. Later cells will not restart it; rerun this cell to train it, or %s to drop "+
+			"it", in, d.rm()))
 		exit(1)
 	case err != nil && trained:
 		d.write(marker{Kind: "unsaved", Cell: d.k.cell})

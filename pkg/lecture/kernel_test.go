@@ -36,7 +36,7 @@ func TestInterruptedFitIsNotRestartedByLaterCells(t *testing.T) {
 	exited := 0
 	type exitCalled struct{}
 	exit = func(int) { exited++; panic(exitCalled{}) } // Like os.Exit, the cell's program goes no further.
-	spec := func() *mlp.Spec { return mlp.New(7).Epochs(40) }
+	spec := func() *mlp.Spec { return mlp.Stack(7).Epochs(40) }
 
 	cell(`lecture.PlotFit(model, "a", false)`)
 	before := cache().Len()
@@ -81,18 +81,18 @@ func TestInterruptedFitIsNotRestartedByLaterCells(t *testing.T) {
 func TestFailedDeclarationSaysSoOnceInLaterCells(t *testing.T) {
 	cell := fakeKernel(t)
 	cell(`fmt.Println("bad")`)
-	oneError(t, "the declaring cell", capture(t, func() { Fit(mlp.New(5, -3)) }), "units must be between")
+	oneError(t, "the declaring cell", capture(t, func() { Fit(mlp.Stack(5, -3)) }), "units must be between")
 	cell(`fmt.Println("later")`)
-	out := capture(t, func() { Fit(mlp.New(5, -3)) })
+	out := capture(t, func() { Fit(mlp.Stack(5, -3)) })
 	if !strings.HasPrefix(out, "note: ") || !strings.Contains(out, "failed in an earlier cell") ||
 		!strings.Contains(out, "%rm") || strings.Count(out, "\n") != 1 {
 		t.Errorf("later cell printed %q; want one note naming %%rm", out)
 	}
-	if out := capture(t, func() { Fit(mlp.New(5, -3)) }); out != "" {
+	if out := capture(t, func() { Fit(mlp.Stack(5, -3)) }); out != "" {
 		t.Errorf("the cell after printed %q; want nothing", out)
 	}
 	cell(`fmt.Println("bad")`)
-	oneError(t, "rerunning the declaring cell", capture(t, func() { Fit(mlp.New(5, -3)) }), "units must be between")
+	oneError(t, "rerunning the declaring cell", capture(t, func() { Fit(mlp.Stack(5, -3)) }), "units must be between")
 }
 
 func TestVarAtNamesTheDeclaration(t *testing.T) {

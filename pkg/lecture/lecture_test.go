@@ -13,9 +13,12 @@ import (
 	"github.com/golecture/regularization/pkg/mlp"
 )
 
-// capture returns what f printed on standard output and standard error.
+// capture returns what f printed on standard output and standard error. Each capture stands for a cell of
+// its own: nothing reported or noted before it counts.
 func capture(t *testing.T, f func()) string {
 	t.Helper()
+	missingSaid.Store(false)
+	noted.Store(false)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -57,50 +60,66 @@ func oneError(t *testing.T, what, out, want string) {
 
 func TestBadInputPrintsOneLine(t *testing.T) {
 	out := capture(t, func() {
-		if m := Fit(mlp.New(32, 0)); m != nil {
+		if m := Fit(mlp.Stack(32, 0)); m != nil {
 			t.Error("Fit with a zero width returned a model")
 		}
 	})
-	oneError(t, "Fit(New(32, 0))", out, "units must be between 1 and")
+	oneError(t, "Fit(Stack(32, 0))", out, "units must be between 1 and")
 	out = capture(t, func() {
 		if w := Widths(1<<40, 5); w != nil {
 			t.Error("Widths(1<<40) returned widths")
 		}
 	})
 	oneError(t, "Widths(1<<40, 5)", out, "need between 1 and 256")
-	out = capture(t, func() { Ensemble(mlp.New(8).Epochs(2), 1<<40, 1) })
+	out = capture(t, func() { Ensemble(mlp.Stack(8).Epochs(2), 1<<40) })
 	oneError(t, "Ensemble(k=1<<40)", out, "between 1 and 1000")
-	out = capture(t, func() { Fit(mlp.New(16).Epochs(5).InitStdDev(1e20)) })
+	out = capture(t, func() { Fit(mlp.Stack(16).Epochs(5).InitStdDev(1e20)) })
 	oneError(t, "a diverged fit", out, "diverged")
 }
 
-// Every cell function handed what a failed cell returns (nil, or a list with a nil member) says so in one
-// line and shows no misleading output.
+// Every cell function handed what a failed cell returns (nil, a list with a nil member, or an empty model)
+// says so in one line, shows no misleading output, and never panics.
 func TestMissingInputsAreReportedNotShown(t *testing.T) {
-	m := Fit(mlp.New(8).Epochs(5))
+	m := Fit(mlp.Stack(8).Epochs(5))
 	if m == nil {
 		t.Fatal("fit failed")
 	}
 	g := Gradients(m)
+	empty := &mlp.Model{}
+	short := &mlp.Model{Spec: m.Spec, Weights: m.Weights[:1]}
 	for name, f := range map[string]func(){
-		"PlotFit":                 func() { PlotFit(nil, "t", true) },
-		"PlotHistory":             func() { PlotHistory(nil, "t") },
+		"PlotFit":                 func() { PlotFit(nil) },
+		"PlotFit empty":           func() { PlotFit(empty) },
+		"PlotUnits empty":         func() { PlotUnits(empty) },
+		"PlotHistory":             func() { PlotHistory(nil) },
+		"PlotHistory no history":  func() { PlotHistory(m) },
 		"Evaluate":                func() { Evaluate(nil) },
-		"Summary":                 func() { Summary(nil) },
-		"Kernels":                 func() { Kernels(nil) },
+		"Evaluate empty":          func() { Evaluate(empty) },
+		"Summary empty":           func() { Summary(empty) },
+		"Kernels empty":           func() { Kernels(empty) },
 		"PrintMaxGradients":       func() { PrintMaxGradients(nil) },
-		"Gradients":               func() { Gradients(nil) },
-		"PlotEnsemble nil member": func() { PlotEnsemble([]*mlp.Model{m, nil}, "t") },
-		"PlotEnsemble empty":      func() { PlotEnsemble(nil, "t") },
-		"PlotGradients empty":     func() { PlotGradients("t", []string{"a"}, &mlp.Gradients{}) },
-		"PlotGradients nil":       func() { PlotGradients("t", []string{"a"}, nil) },
-		"EnsembleScores nil":      func() { EnsembleScores([]*mlp.Model{m, nil}) },
-		"ApproachTable nil":       func() { ApproachTable(m, m, []*mlp.Model{m, nil}) },
+		"Gradients empty":         func() { Gradients(empty) },
+		"PlotEnsemble nil member": func() { PlotEnsemble([]*mlp.Model{m, nil}) },
+		"PlotEnsemble empty":      func() { PlotEnsemble(nil) },
+		"PlotEnsemble empty one":  func() { PlotEnsemble([]*mlp.Model{empty}) },
+		"EnsembleSpread empty":    func() { EnsembleSpread([]*mlp.Model{empty}) },
+		"EnsembleGain nil":        func() { EnsembleGain([]*mlp.Model{m, nil}) },
+		"PlotGradients empty":     func() { PlotGradients(empty) },
+		"PlotGradients none":      func() { PlotGradients() },
+		"ApproachTable nil":       func() { ApproachTable(Approaches{Big: m, Smaller: m, Ensemble: []*mlp.Model{m, nil}}) },
 		"ScoreTable nil":          func() { ScoreTable("t", m, nil) },
-		"ScoreTable empty":        func() { ScoreTable("t") },
+		"ScoreTable empty model":  func() { ScoreTable("t", empty) },
+		"ScoreTable none":         func() { ScoreTable("t") },
+		"DropoutCheck empty":      func() { DropoutCheck(empty) },
+		"StartTensors short":      func() { StartTensors(short) },
+		"CompareLosses none":      func() { CompareLosses(nil, Fit(mlp.Stack(8).Epochs(1).WithHistory())) },
+		"DeadUnits empty":         func() { DeadUnits(empty) },
+		"EarlyStopping no hist":   func() { EarlyStopping(m, 10) },
 		"PrintGradients range":    func() { PrintGradients(g, 1, -5) },
 		"PrintGradients too many": func() { PrintGradients(g, 2, 1) },
 	} {
+		missingSaid.Store(false) // Each case stands for a cell of its own, with no note said before.
+		noted.Store(false)
 		out := capture(t, f)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") {
@@ -110,26 +129,25 @@ func TestMissingInputsAreReportedNotShown(t *testing.T) {
 			t.Errorf("%s printed a misleading number: %q", name, out)
 		}
 	}
-	ens, mean := Scores{}, Scores{}
-	capture(t, func() { ens, mean = EnsembleScores([]*mlp.Model{m, nil}) })
-	if ens != (Scores{}) || mean != (Scores{}) {
-		t.Errorf("EnsembleScores with a nil member returned %v, %v; want zeros", ens, mean)
-	}
 }
 
-func TestHistoryNeededForPlotHistory(t *testing.T) {
-	m := Fit(mlp.New(4).Epochs(3))
-	out := capture(t, func() { PlotHistory(m, "t") })
-	if !strings.Contains(out, "WithHistory()") {
-		t.Errorf("printed %q; want a hint to add WithHistory()", out)
+// The written-out loop's comparison works for the shortest fits too (it once indexed before the start).
+func TestCompareLossesShortFits(t *testing.T) {
+	for _, n := range []int{1, 2, 3} {
+		m := Fit(mlp.Stack(4).Epochs(n).WithHistory())
+		var worst float64
+		out := capture(t, func() { worst = CompareLosses(m.History.Loss, m) })
+		if worst != 0 || strings.Contains(out, "error") {
+			t.Errorf("%d epochs: worst %v, output %q", n, worst, out)
+		}
 	}
 }
 
 func TestScoreTableRowsAreLabelledByTheirModels(t *testing.T) {
-	a, b := Fit(mlp.New(8).Epochs(20)), Fit(mlp.New(8, 8).Epochs(20))
+	a, b := Fit(mlp.Stack(8).Epochs(20)), Fit(mlp.Stack(8, 8).Epochs(20).InitStdDev(0.1))
 	var rows []Row
 	out := capture(t, func() { rows = ScoreTable("t", a, b) })
-	if len(rows) != 2 || rows[0].Name != "1x8, 20 epochs" || rows[1].Name != "2x8, 20 epochs" {
+	if len(rows) != 2 || rows[0].Name != "1x8, 20 epochs" || rows[1].Name != "2x8, initial sd 0.1, 20 epochs" {
 		t.Fatalf("rows %+v", rows)
 	}
 	for _, r := range rows {
@@ -140,11 +158,14 @@ func TestScoreTableRowsAreLabelledByTheirModels(t *testing.T) {
 			t.Errorf("table text lacks %q:\n%s", r.Name, out)
 		}
 	}
-	if got := lectureName(mlp.New(512, 512, 512, 512, 512)); got != "model_somany" {
-		t.Errorf("lectureName(5x512) = %q", got)
+	if lm, ok := lectureMatch(mlp.Stack(512, 512, 512, 512, 512).Seed(3)); !ok || lm.Name != "model_somany" {
+		t.Errorf("lectureMatch(5x512) = %v, %v", lm, ok)
 	}
-	if got := lectureName(mlp.New(512, 512, 512, 512, 512).Epochs(100)); got != "" {
-		t.Errorf("lectureName(5x512, 100 epochs) = %q, want none", got)
+	if lm, ok := lectureMatch(lectureDropout(0.2).Seed(8746).Masks(mlp.Inverted, 8746)); !ok || lm.Name != "dropout_model (rate 0.2)" {
+		t.Errorf("lectureMatch(dropout 0.2) = %v, %v", lm, ok)
+	}
+	if _, ok := lectureMatch(mlp.Stack(512, 512, 512, 512, 512).Epochs(100)); ok {
+		t.Error("a 100-epoch 5x512 matched a lecture model")
 	}
 }
 
@@ -191,7 +212,7 @@ func TestRememberComputesOnce(t *testing.T) {
 	}
 
 	// A model's results follow its weights, not its pointer's history: an equal copy shares them.
-	m, err := mlp.Initial(mlp.New(4).Seeds(mlp.DrawSeeds(1, 1)))
+	m, err := mlp.Initial(mlp.Stack(4).Seed(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,5 +225,19 @@ func TestRememberComputesOnce(t *testing.T) {
 	fingerprints.Delete(clone)
 	if fingerprint(m) == fingerprint(clone) {
 		t.Error("models with different weights share a fingerprint")
+	}
+}
+
+// A missing model is reported once per cell: the uses that follow the first add nothing.
+func TestMissingModelOncePerCell(t *testing.T) {
+	missingSaid.Store(false)
+	noted.Store(false)
+	out := capture(t, func() {
+		PlotFit(nil)
+		Evaluate(nil)
+		Summary(nil)
+	})
+	if n := strings.Count(out, "error:"); n != 1 {
+		t.Errorf("%d error lines for three uses of a missing model: %q", n, out)
 	}
 }

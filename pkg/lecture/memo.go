@@ -2,12 +2,14 @@ package lecture
 
 import (
 	"crypto/sha256"
+	"embed"
 	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"sync"
 
 	"github.com/golecture/regularization/pkg/backend"
+	"github.com/golecture/regularization/pkg/codehash"
 	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/mlp"
 	"github.com/golecture/regularization/pkg/runner"
@@ -15,20 +17,32 @@ import (
 
 // GoNB runs every cell as a new program, so whatever a cell computes from the fits (predictions, scores,
 // dropout averages, gradients) would be computed again, XLA compilation included, by every rerun of the
-// cell. These results are a pure function of the model's weights, the inputs and the backend, so they are
-// kept in the fit cache next to the fits, under a key made of all of those, and a warm cell only reads them.
+// cell. These results are a pure function of the model's weights, the inputs, the backend and the code, so
+// they are kept in the fit cache next to the fits, under a key made of all of those, and a warm cell only
+// reads them.
 
-// resultsVersion is part of every result's key: bump it whenever a change in this package, or in how package
-// mlp predicts, evaluates or samples, alters a remembered result (runner.CodeVersion covers training).
-const resultsVersion = "lecture-results-v1"
+//go:embed *.go
+var sources embed.FS
 
-// remember returns the result stored under (what, parts) for this backend, or computes it with compute and
-// stores it. A result that cannot be stored is only computed again next time: nothing is lost.
+// CodeHash identifies the code that computes remembered results: this package's and mlp's (see package
+// codehash), so that an edit to a score or a prediction is a miss at the next cell.
+var CodeHash = sync.OnceValue(func() string { return codehash.Of(sources, mlp.CodeHash()) })
+
+// remember returns the result stored under (what, parts) for this backend and code, or computes it with
+// compute and stores it. Kernels sharing a cache take the key's lock, so a result is computed once however
+// many ask at the same time. A result that cannot be stored is only computed again next time: nothing is
+// lost.
 func remember[T any](what string, compute func() (T, error), parts ...any) (T, error) {
-	key := fitcache.Key(append([]any{resultsVersion, runner.CodeVersion, what, backendIdentity()}, parts...)...)
+	key := fitcache.Key(append([]any{CodeHash(), what, backendIdentity()}, parts...)...)
 	var v T
 	if ok, err := cache().Load(key, &v); err == nil && ok {
 		return v, nil
+	}
+	if release, err := cache().Lock(key); err == nil {
+		defer release()
+		if ok, err := cache().Load(key, &v); err == nil && ok {
+			return v, nil // Another kernel computed it while this one waited.
+		}
 	}
 	v, err := compute()
 	if err != nil {
@@ -47,9 +61,6 @@ var fingerprints sync.Map // *mlp.Model -> string
 // fingerprint identifies what a model computes: its spec and every weight. A model is never changed after
 // it is made (fits are read-only values), so the pointer can stand for its contents within a program.
 func fingerprint(m *mlp.Model) string {
-	if m == nil {
-		return ""
-	}
 	if f, ok := fingerprints.Load(m); ok {
 		return f.(string)
 	}
@@ -79,31 +90,13 @@ func writeFloats(h interface{ Write([]byte) (int, error) }, xs []float32) {
 	_, _ = h.Write(buf)
 }
 
-// predict is m.Predict(xs), remembered.
+// predict is m.Predict(xs), remembered; a stored result of the wrong length is computed again.
 func predict(m *mlp.Model, xs []float32) ([]float32, error) {
-	return remember("predict", func() ([]float32, error) { return m.Predict(xs) }, fingerprint(m), digest(xs))
-}
-
-// averagePredictions is mlp.AveragePredictions over remembered predictions.
-func averagePredictions(members []*mlp.Model, xs []float32) (each [][]float32, mean []float32, err error) {
-	return mlp.AveragePredictionsWith(members, xs, predict)
-}
-
-// The sweeps remember what they show of each fit under the fit's own cache key: a warm sweep then neither
-// reads the fits (up to 16 MB each) nor computes anything.
-
-// fitScores fits spec (through the fit cache, under the progress label) and returns its scores.
-func fitScores(spec *mlp.Spec, label string) (Scores, error) {
-	return remember("fit scores", func() (Scores, error) {
-		_, s, err := fitAndScore(spec, label)
-		return s, err
-	}, runner.Key(spec, Data(), backendIdentity()))
-}
-
-// seedFit is what the seed sweep shows of one fit.
-type seedFit struct {
-	Scores        Scores
-	FirstLayerMax float64
+	p, err := remember("predict", func() ([]float32, error) { return m.Predict(xs) }, fingerprint(m), digest(xs))
+	if err == nil && len(p) != len(xs) {
+		return m.Predict(xs)
+	}
+	return p, err
 }
 
 // meanTrainingOutput is m.MeanTrainingOutput, remembered.
@@ -112,16 +105,35 @@ func meanTrainingOutput(m *mlp.Model, xs []float32, draws int, seed int64) (mean
 		mean, se, err := m.MeanTrainingOutput(xs, draws, seed)
 		return [2][]float64{mean, se}, err
 	}, fingerprint(m), digest(xs), draws, seed)
+	if err == nil && (len(r[0]) != len(xs) || len(r[1]) != len(xs)) {
+		mean, se, err := m.MeanTrainingOutput(xs, draws, seed)
+		return mean, se, err
+	}
 	return r[0], r[1], err
 }
 
-var dataDigestOnce = sync.OnceValue(func() string {
+// fitScores fits spec (through the fit cache, under the progress label) and returns its scores, remembered
+// under the fit's own key: a warm sweep then neither reads the fits (up to 16 MB each) nor computes anything.
+func fitScores(spec *mlp.Spec, label string) (Scores, error) {
+	return remember("fit scores", func() (Scores, error) {
+		m, err := fitQuietly(spec, label)
+		if err != nil {
+			return Scores{}, err
+		}
+		return scores(m)
+	}, fitKey(spec))
+}
+
+// fitQuietly fits spec through the fit cache under a progress label, for the sweeps, which show their own
+// progress and report their own errors.
+func fitQuietly(spec *mlp.Spec, label string) (*mlp.Model, error) {
+	return runner.Fit(spec, Data(), runner.Options{Cache: cache(), Label: label})
+}
+
+// fitKey is the fit cache's key of spec's fit.
+func fitKey(spec *mlp.Spec) string { return runner.Key(spec, Data(), backendIdentity()) }
+
+var dataDigest = sync.OnceValue(func() string {
 	ds := Data()
-	if ds == nil {
-		return ""
-	}
 	return digest(ds.TrainX) + digest(ds.TrainY) + digest(ds.ValX) + digest(ds.ValY)
 })
-
-// dataDigest identifies the lecture's data set.
-func dataDigest() string { return dataDigestOnce() }

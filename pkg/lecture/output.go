@@ -1,22 +1,33 @@
 package lecture
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"os"
+	"strings"
+	"sync/atomic"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
+
+	"github.com/golecture/regularization/pkg/plots"
 )
 
-// In a notebook, everything this package shows goes through GoNB's display pipe, text included. The kernel
+// In a notebook, everything this package shows goes through GoNB's display pipe, text included: the kernel
 // forwards standard output on a channel of its own, so text printed next to a plot could land before or after
 // it from one run to the next (and a handout built twice would differ). Outside a notebook, text goes to
 // standard output and errors to standard error.
 
-// send hands a display to GoNB and waits until GoNB has taken it: a program that ends right after (a cell
-// whose last call is ours, a failing declaration) would otherwise lose what is still in the pipe.
+// ResultsMIME is the MIME type of the machine-readable copy of a table or figure that travels with it in the
+// notebook: {"id": ..., "title": ..., "data": ...}. JupyterLab shows the HTML or image; tests read the JSON
+// and find results by their id.
+const ResultsMIME = "application/vnd.golecture.results+json"
+
+// send hands a display to GoNB and waits until GoNB has taken it: a program that ends right after would
+// otherwise lose what is still in the pipe.
 func send(bundle map[protocol.MIMEType]any) {
 	gonbui.SendData(&protocol.DisplayData{Data: bundle})
 	gonbui.Sync()
@@ -32,14 +43,14 @@ func say(format string, args ...any) {
 	send(map[protocol.MIMEType]any{protocol.MIMETextPlain: text})
 }
 
-// report shows err as one line saying what failed, styled as an error in JupyterLab (its stderr style), and
-// as plain text to other front ends.
+// report shows err as one line saying what failed, styled as an error in JupyterLab (its stderr style). A
+// missing model is reported once per cell, and not at all after a note said why it is missing: the first
+// line states the cause, and the uses that follow add nothing.
 func report(what string, err error) {
-	fail(fmt.Sprintf("error: %s: %v", what, err))
-}
-
-// fail shows one error line.
-func fail(line string) {
+	if errors.Is(err, errNoModel) && (noted.Load() || missingSaid.Swap(true)) {
+		return
+	}
+	line := fmt.Sprintf("error: %s: %v", what, err)
 	if !gonbui.IsNotebook {
 		fmt.Fprintln(os.Stderr, line)
 		return
@@ -51,34 +62,155 @@ func fail(line string) {
 	})
 }
 
-// ResultsMIME is the MIME type of the machine-readable copy of a table or plot that travels with it in the
-// notebook (JupyterLab shows the HTML or image; tests read the JSON).
-const ResultsMIME = "application/vnd.golecture.results+json"
+var missingSaid atomic.Bool
 
-// display shows html in a notebook cell with results attached under ResultsMIME; outside a notebook it
-// prints text instead.
-func display(html, text string, results any) {
-	if !gonbui.IsNotebook {
-		fmt.Print(text)
-		return
+// check is how every cell function ends: it reports err, if any, in one line and returns v either way (the
+// zero value the failing function returned).
+func check[T any](what string, v T, err error) T {
+	if err != nil {
+		report(what, err)
 	}
-	bundle := map[protocol.MIMEType]any{protocol.MIMETextHTML: html}
-	if err := attach(bundle, results); err != nil {
-		report("display", err)
-		return
-	}
-	send(bundle)
+	return v
 }
 
-// attach adds results, as JSON under ResultsMIME, to a display bundle.
-func attach(bundle map[protocol.MIMEType]any, results any) error {
-	if results == nil {
-		return nil
+// results is the JSON attached to a table or figure.
+func results(id, title string, data any) (string, error) {
+	raw, err := json.Marshal(map[string]any{"id": id, "title": title, "data": data})
+	return string(raw), err
+}
+
+// Table is what a cell shows as a table: HTML in a notebook, text elsewhere, and its Data as JSON.
+type Table struct {
+	ID, Title string
+	Columns   []string
+	Rows      [][]string
+	Bold      map[[2]int]bool // Cells (row, column) to stress.
+	Note      string          // A line under the table.
+	Data      any             // The numbers behind it, for tests and other programs.
+}
+
+// Text renders the table as aligned columns.
+func (t *Table) Text() string {
+	widths := make([]int, len(t.Columns))
+	for _, row := range append([][]string{t.Columns}, t.Rows...) {
+		for j, c := range row {
+			widths[j] = max(widths[j], len([]rune(c)))
+		}
 	}
-	raw, err := json.Marshal(results)
+	var sb strings.Builder
+	sb.WriteString(t.Title + "\n")
+	for _, row := range append([][]string{t.Columns}, t.Rows...) {
+		for j, c := range row {
+			pad := strings.Repeat(" ", widths[j]-len([]rune(c)))
+			if j == 0 {
+				sb.WriteString(c + pad)
+			} else {
+				sb.WriteString("  " + pad + c)
+			}
+		}
+		sb.WriteString("\n")
+	}
+	if t.Note != "" {
+		sb.WriteString(t.Note + "\n")
+	}
+	return sb.String()
+}
+
+// HTML renders the table for a notebook.
+func (t *Table) HTML() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<table style="font-size:1.05em"><caption style="font-weight:bold">%s</caption><tr>`,
+		html.EscapeString(t.Title))
+	for _, c := range t.Columns {
+		fmt.Fprintf(&sb, "<th>%s</th>", html.EscapeString(c))
+	}
+	sb.WriteString("</tr>")
+	for i, row := range t.Rows {
+		sb.WriteString("<tr>")
+		for j, c := range row {
+			style := ""
+			if j == 0 {
+				style = ` style="text-align:left"`
+			}
+			if t.Bold[[2]int{i, j}] {
+				fmt.Fprintf(&sb, "<td%s><b>%s</b></td>", style, html.EscapeString(c))
+			} else {
+				fmt.Fprintf(&sb, "<td%s>%s</td>", style, html.EscapeString(c))
+			}
+		}
+		sb.WriteString("</tr>")
+	}
+	sb.WriteString("</table>")
+	if t.Note != "" {
+		fmt.Fprintf(&sb, `<p style="font-size:0.9em">%s</p>`, html.EscapeString(t.Note))
+	}
+	return sb.String()
+}
+
+// boldLowest stresses the lowest value of each given column (values parsed from the cells), when there is
+// more than one row.
+func (t *Table) boldLowest(values [][]float64, columns ...int) {
+	if len(values) < 2 {
+		return
+	}
+	if t.Bold == nil {
+		t.Bold = map[[2]int]bool{}
+	}
+	for _, j := range columns {
+		best := 0
+		for i := range values {
+			if values[i][j] < values[best][j] {
+				best = i
+			}
+		}
+		t.Bold[[2]int{best, j}] = true
+	}
+}
+
+func (t *Table) show() {
+	if !gonbui.IsNotebook {
+		fmt.Print(t.Text())
+		return
+	}
+	raw, err := results(t.ID, t.Title, t.Data)
+	if err != nil {
+		report("table", err)
+		return
+	}
+	send(map[protocol.MIMEType]any{protocol.MIMETextHTML: t.HTML(), protocol.MIMETextPlain: t.Text(), ResultsMIME: raw})
+}
+
+// figure is a plot to show, with what a reader who cannot see it should be told (its alt text) and the
+// numbers behind it.
+type figure struct {
+	id   string
+	fig  *plots.Figure
+	alt  string
+	data any
+}
+
+// show displays the figure as SVG with a PNG rendition beside it (JupyterLab shows the SVG; its sanitizing
+// HTML export drops SVG but keeps PNG), its alt text as the plain-text form, and its results. Outside a
+// notebook it only renders the figure, to check it.
+func (f figure) show() error {
+	svg, err := f.fig.SVG()
 	if err != nil {
 		return err
 	}
-	bundle[ResultsMIME] = string(raw)
+	if !gonbui.IsNotebook {
+		return nil
+	}
+	png, err := f.fig.PNG()
+	if err != nil {
+		return err
+	}
+	raw, err := results(f.id, f.fig.Title(), f.data)
+	if err != nil {
+		return err
+	}
+	send(map[protocol.MIMEType]any{protocol.MIMEImageSVG: svg, protocol.MIMEImagePNG: base64.StdEncoding.EncodeToString(png),
+		protocol.MIMETextPlain: f.alt, ResultsMIME: raw})
 	return nil
 }
+
+func f5(v float64) string { return fmt.Sprintf("%.5f", v) }

@@ -26,7 +26,7 @@ func TestBackendsAgree(t *testing.T) {
 	ds := lectureData(t)
 
 	// The same weights must predict the same on both backends, to float32 rounding.
-	m, err := Initial(New(64, 64, 64).Seeds(DrawSeeds(2, 3)))
+	m, err := Initial(Stack(64, 64, 64).Seed(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestBackendsAgree(t *testing.T) {
 	}
 
 	// Training differs by rounding only, so the fits stay close.
-	spec := New(64, 64, 64).Seeds(DrawSeeds(2, 3)).Epochs(200).WithHistory()
+	spec := Stack(64, 64, 64).Seed(2).Epochs(200).WithHistory()
 	a, err := Train(spec, ds, goB, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,10 @@ import (
 // BenchmarkAdamEpoch5x512 times one full-batch Adam step of the lecture's big model on its 50 points.
 func BenchmarkAdamEpoch5x512(b *testing.B) {
 	ds, _ := data.Generate(data.Lecture())
-	if _, err := Train(New(widths(5, 512)...).Epochs(1), ds, nil, nil); err != nil { // Compiles the graph.
+	if _, err := Train(Stack(widths(5, 512)...).Epochs(1), ds, nil, nil); err != nil { // Compiles the graph.
 		b.Fatal(err)
 	}
-	spec := New(widths(5, 512)...).Epochs(20)
+	spec := Stack(widths(5, 512)...).Epochs(20)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Train(spec, ds, nil, nil); err != nil {
@@ -26,7 +26,7 @@ func BenchmarkAdamEpoch5x512(b *testing.B) {
 // plus the MSE: what recording validation history costs per epoch.
 func BenchmarkValidation5x256(b *testing.B) {
 	ds, _ := data.Generate(data.Lecture())
-	m, err := Initial(New(widths(5, 256)...))
+	m, err := Initial(Stack(widths(5, 256)...))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func BenchmarkDropoutEpoch5x1024(b *testing.B) {
 	net := func(epochs int) *Spec {
 		return Sequential(Dense(1024, ReLU), Dropout(0.2), Dense(1024, ReLU), Dropout(0.2), Dense(1024, ReLU),
 			Dropout(0.2), Dense(1024, ReLU), Dropout(0.2), Dense(1024, ReLU), Dense(1, Linear)).
-			Seeds(DrawSeeds(8746, 5)).Epochs(epochs)
+			Seed(8746).Epochs(epochs)
 	}
 	if _, err := Train(net(1), ds, nil, nil); err != nil { // Compiles the graph.
 		b.Fatal(err)

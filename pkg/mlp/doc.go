@@ -3,16 +3,15 @@
 // lecture uses (a Keras-style summary, the kernels, and per-layer gradients).
 //
 // A network is a [Spec]: a layer list, as Keras' Sequential model writes it, plus what else decides a fit
-// (seeds, epochs, optimizer, initialization, dropout masks). [New] is the short form for plain ReLU stacks:
+// (seeds, epochs, optimizer, initialization, dropout masks). [Stack] is the short form for plain ReLU stacks:
 //
-//	seeds := mlp.DrawSeeds(8746, 5)
 //	spec := mlp.Sequential(
-//		mlp.Dense(1024, mlp.ReLU).Seeded(seeds.Kernel[0], seeds.Bias[0]),
+//		mlp.Dense(1024, mlp.ReLU),
 //		mlp.Dropout(0.2),
-//		mlp.Dense(1024, mlp.ReLU).Seeded(seeds.Kernel[1], seeds.Bias[1]),
-//		mlp.Dense(1, mlp.Linear).Seeded(seeds.Kernel[2], seeds.Bias[2]),
-//	).Epochs(1000)
-//	small := mlp.New(256, 256, 256, 256, 256).Seeds(mlp.DrawSeeds(65392, 5))
+//		mlp.Dense(1024, mlp.ReLU),
+//		mlp.Dense(1, mlp.Linear),
+//	).Seed(8746).Epochs(1000)
+//	small := mlp.Stack(256, 256, 256, 256, 256).Seed(65392)
 //
 // [Train] fits a Spec and returns a [Model]; it knows nothing of caching or progress displays, which package
 // runner adds. What a fit does, so results can be compared with the lecture's Keras run:

@@ -71,7 +71,7 @@ func (m *Model) MeanTrainingOutput(xs []float32, draws int, seed int64) (mean, s
 	if err := n.store.SetRNGStateFromSeed(seed); err != nil {
 		return nil, nil, err
 	}
-	e, err := n.exec(execSample)
+	e, err := n.exec(execSample, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,7 +10,7 @@ import (
 // Fit a small network for a few epochs and score it (not run as a test: it trains).
 func ExampleTrain() {
 	ds, _ := data.Generate(data.Lecture())
-	m, err := mlp.Train(mlp.New(32, 32).Seeds(mlp.DrawSeeds(7, 2)).Epochs(100).WithHistory(), ds, nil, nil)
+	m, err := mlp.Train(mlp.Stack(32, 32).Seed(7).Epochs(100).WithHistory(), ds, nil, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -21,22 +21,21 @@ func ExampleTrain() {
 
 // Every setting is checked before any work, and the error names it.
 func ExampleSpec_Validate() {
-	fmt.Println(mlp.New(32, 32).Seeds(mlp.DrawSeeds(7, 3)).Validate())
+	fmt.Println(mlp.Stack(32, 32).Seed(7).Epochs(0).Validate())
 	fmt.Println(mlp.Sequential(mlp.Dense(32, mlp.ReLU), mlp.Dropout(1.5), mlp.Dense(1, mlp.Linear)).Validate())
 	// Output:
-	// seed lists have 4 kernel and 4 bias seeds: need 3 each (2 hidden layers + the output layer); mlp.DrawSeeds(seed, 2) makes them
+	// epochs = 0: need between 1 and 10000000
 	// layer 1: dropout rate = 1.5: need a value in [0, 1)
 }
 
 // The lecture's dropout network in small: a layer list, Keras-style, and its summary.
 func ExampleSequential() {
-	seeds := mlp.DrawSeeds(8746, 2)
 	spec := mlp.Sequential(
-		mlp.Dense(32, mlp.ReLU).Seeded(seeds.Kernel[0], seeds.Bias[0]),
+		mlp.Dense(32, mlp.ReLU),
 		mlp.Dropout(0.2),
-		mlp.Dense(32, mlp.ReLU).Seeded(seeds.Kernel[1], seeds.Bias[1]),
-		mlp.Dense(1, mlp.Linear).Seeded(seeds.Kernel[2], seeds.Bias[2]),
-	)
+		mlp.Dense(32, mlp.ReLU),
+		mlp.Dense(1, mlp.Linear),
+	).Seed(8746)
 	m, err := mlp.Initial(spec)
 	if err != nil {
 		fmt.Println(err)
@@ -62,7 +61,7 @@ func ExampleSequential() {
 // Per-layer gradient maxima of a network at its initial weights.
 func ExampleModel_Gradients() {
 	ds, _ := data.Generate(data.Lecture())
-	m, _ := mlp.Initial(mlp.New(32, 32, 32, 32, 32).Seeds(mlp.DrawSeeds(5, 5)))
+	m, _ := mlp.Initial(mlp.Stack(32, 32, 32, 32, 32).Seed(5))
 	g, err := m.Gradients(ds.TrainX, ds.TrainY)
 	if err != nil {
 		fmt.Println(err)

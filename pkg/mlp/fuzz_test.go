@@ -27,7 +27,7 @@ func FuzzSpec(f *testing.F) {
 		opt := kerasadam.Defaults().WithLearningRate(lr)
 		opt.Epsilon = eps
 		s := Sequential(layers...).Epochs(epochs).InitStdDev(sd).Optimizer(opt)
-		if s.Validate() != nil || s.CheckSize(50) != nil {
+		if s.Validate() != nil || s.CheckSize(50, 0) != nil {
 			return
 		}
 		if s.NumParams() > 20_000 {

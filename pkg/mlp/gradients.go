@@ -73,15 +73,15 @@ func (a Array) String() string {
 	return sb.String()
 }
 
-// Gradients holds the gradient of the training loss with respect to every dense layer's kernel, at the
+// LayerGradients holds the gradient of the training loss with respect to every dense layer's kernel, at the
 // model's current weights, computed in prediction mode (no dropout masks).
-type Gradients struct {
+type LayerGradients struct {
 	Loss    float64
 	Kernels []Array
 }
 
 // MaxAbsByLayer returns, per layer from input to output, the largest |gradient| over the layer's kernel.
-func (g *Gradients) MaxAbsByLayer() []float64 {
+func (g *LayerGradients) MaxAbsByLayer() []float64 {
 	out := make([]float64, len(g.Kernels))
 	for i, k := range g.Kernels {
 		out[i] = k.MaxAbs()
@@ -90,7 +90,7 @@ func (g *Gradients) MaxAbsByLayer() []float64 {
 }
 
 // MaxByLayer returns, per layer, the largest signed kernel gradient (what numpy's max prints).
-func (g *Gradients) MaxByLayer() []float64 {
+func (g *LayerGradients) MaxByLayer() []float64 {
 	out := make([]float64, len(g.Kernels))
 	for i, k := range g.Kernels {
 		out[i] = k.Max()
@@ -99,15 +99,15 @@ func (g *Gradients) MaxByLayer() []float64 {
 }
 
 // Gradients computes the gradient of the mean squared error on (xs, ys) with respect to every kernel.
-func (m *Model) Gradients(xs, ys []float32) (*Gradients, error) {
+func (m *Model) Gradients(xs, ys []float32) (*LayerGradients, error) {
 	if err := checkPairs(xs, ys); err != nil {
 		return nil, err
 	}
-	out, err := m.run(execGrads, column(xs), column(ys))
+	out, err := m.run(execGrads, 0, column(xs), column(ys))
 	if err != nil {
 		return nil, err
 	}
-	grads := &Gradients{Loss: float64(tensors.ToScalar[float32](out[0]))}
+	grads := &LayerGradients{Loss: float64(tensors.ToScalar[float32](out[0]))}
 	for i, w := range m.Weights {
 		k, err := tensors.CopyFlatData[float32](out[1+i]) // Kernels come first, then biases.
 		if err != nil {

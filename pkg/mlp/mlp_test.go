@@ -56,7 +56,7 @@ func dropoutNet(width int, rate float64) *Spec {
 
 func TestRerunIsBitIdentical(t *testing.T) {
 	ds := lectureData(t)
-	spec := dropoutNet(16, 0.2).Seeds(DrawSeeds(3, 2)).Epochs(50).WithHistory().Masks(Inverted, 9)
+	spec := dropoutNet(16, 0.2).Seed(3).Epochs(50).WithHistory().Masks(Inverted, 9)
 	a, b := train(t, spec, ds), train(t, spec.Clone(), ds)
 	for i := range a.Weights {
 		if !slices.Equal(a.Weights[i].Kernel, b.Weights[i].Kernel) || !slices.Equal(a.Weights[i].Bias, b.Weights[i].Bias) {
@@ -70,7 +70,7 @@ func TestRerunIsBitIdentical(t *testing.T) {
 		t.Errorf("history %d entries, first %.4f last %.4f: want 50 entries, decreasing loss",
 			len(a.History.Loss), a.History.Loss[0], a.History.Loss[len(a.History.Loss)-1])
 	}
-	c := train(t, spec.Clone().Seeds(DrawSeeds(4, 2)), ds)
+	c := train(t, spec.Clone().Seed(4), ds)
 	if slices.Equal(a.Weights[0].Kernel, c.Weights[0].Kernel) {
 		t.Error("different seeds gave the same fit")
 	}
@@ -94,7 +94,7 @@ func TestRerunIsBitIdentical(t *testing.T) {
 // epoch in order with its loss, and can stop a fit.
 func TestLoopMatchesOneStepPerCall(t *testing.T) {
 	ds := lectureData(t)
-	spec := dropoutNet(16, 0.2).Seeds(DrawSeeds(3, 2)).Epochs(137).WithHistory().Masks(Inverted, 9)
+	spec := dropoutNet(16, 0.2).Seed(3).Epochs(137).WithHistory().Masks(Inverted, 9)
 	var seen []float64
 	loop, err := Train(spec, ds, nil, func(epoch int, loss float64) error {
 		if epoch != len(seen)+1 {
@@ -135,7 +135,7 @@ func TestLoopMatchesOneStepPerCall(t *testing.T) {
 }
 
 func TestSummaryShowsTheLayerList(t *testing.T) {
-	m, err := Initial(New(widths(15, 32)...))
+	m, err := Initial(Stack(widths(15, 32)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestDropoutKeepsExpectationInBothModes(t *testing.T) {
 func TestGradientsVanishInDeepNetworksAtInit(t *testing.T) {
 	ds := lectureData(t)
 	ratio := func(depth int) float64 {
-		m, err := Initial(New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)))
+		m, err := Initial(Stack(widths(depth, 32)...).Seed(lectureSeed))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestGradientsVanishInDeepNetworksAtInit(t *testing.T) {
 // The gradient graph must agree with finite differences of the loss, computed on the host in float64.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	ds := lectureData(t)
-	m, err := Initial(New(3, 2).Seeds(DrawSeeds(8, 2)).InitStdDev(0.5))
+	m, err := Initial(Stack(3, 2).Seed(8).InitStdDev(0.5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 func TestGradientsAfterTraining(t *testing.T) {
 	ds := lectureData(t)
 	first := func(depth int) float64 {
-		m := train(t, New(widths(depth, 32)...).Seeds(DrawSeeds(lectureSeed, depth)), ds)
+		m := train(t, Stack(widths(depth, 32)...).Seed(lectureSeed), ds)
 		g, err := m.Gradients(ds.TrainX, ds.TrainY)
 		if err != nil {
 			t.Fatal(err)
@@ -330,7 +330,7 @@ func TestEnsembleAverageBeatsItsMembersOnAverage(t *testing.T) {
 	ds := lectureData(t)
 	var members []*Model
 	for i := range 4 {
-		members = append(members, train(t, New(32, 32).Seeds(DrawSeeds(uint64(11+i), 2)).Epochs(200), ds))
+		members = append(members, train(t, Stack(32, 32).Seed(uint64(11+i)).Epochs(200), ds))
 	}
 	var meanMSE float64
 	for _, m := range members {
@@ -362,6 +362,8 @@ func TestKeyCoversEveryField(t *testing.T) {
 		switch v.Kind() {
 		case reflect.Int, reflect.Int64:
 			v.SetInt(v.Int() + 1)
+		case reflect.Uint64:
+			v.SetUint(v.Uint() + 1)
 		case reflect.Float64:
 			v.SetFloat(v.Float() + 0.125)
 		case reflect.String:
@@ -420,7 +422,7 @@ func TestBadSpecsAndData(t *testing.T) {
 	inf.ValX[0] = float32(math.Inf(1))
 	short := *ds
 	short.TrainY = ds.TrainY[:10]
-	ok := func() *Spec { return New(8).Epochs(2) }
+	ok := func() *Spec { return Stack(8).Epochs(2) }
 	lr := func(v float64) *Spec { return ok().Optimizer(kerasadam.Defaults().WithLearningRate(v)) }
 	eps := kerasadam.Defaults()
 	eps.Epsilon = 1e-46
@@ -430,13 +432,14 @@ func TestBadSpecsAndData(t *testing.T) {
 		ds   *data.Dataset
 		want string
 	}{
-		{"no widths", New(), ds, "no hidden layers"},
-		{"zero width", New(8, 0), ds, "units must be between 1 and 65536"},
-		{"negative width", New(-3), ds, "units must be between"},
-		{"huge width", New(1 << 40), ds, "units must be between"},
-		{"too deep", New(widths(300, 2)...), ds, "at most 256"},
-		{"big and wide", New(widths(40, 60000)...), ds, "the cap is 8.0 GiB"},
-		{"short seeds", New(8, 8).Seeds(DrawSeeds(1, 1)), ds, "need 3 each"},
+		{"no widths", Stack(), ds, "no hidden layers"},
+		{"zero width", Stack(8, 0), ds, "units must be between 1 and 65536"},
+		{"negative width", Stack(-3), ds, "units must be between"},
+		{"huge width", Stack(1 << 40), ds, "units must be between"},
+		{"too deep", Stack(widths(300, 2)...), ds, "at most 256"},
+		{"big and wide", Stack(widths(40, 60000)...), ds, "at most 85000000 are accepted"},
+		{"too many weights to cache", Stack(23000, 23000), ds, "so that its fit can be cached"},
+		{"unknown activation", Stack(8, 8).HiddenActivation("swish"), ds, "use mlp.ReLU, mlp.Sigmoid, mlp.Tanh or mlp.Linear"},
 		{"epochs", ok().Epochs(0), ds, "epochs = 0"},
 		{"dropout 1", Sequential(Dense(8, ReLU), Dropout(1), Dense(1, Linear)), ds, "dropout rate = 1: need a value in [0, 1)"},
 		{"dropout first", Sequential(Dropout(0.1), Dense(8, ReLU), Dense(1, Linear)), ds, "must start with a dense layer"},
@@ -459,13 +462,13 @@ func TestBadSpecsAndData(t *testing.T) {
 			t.Errorf("%s: error %v; want one containing %q", c.name, err, c.want)
 		}
 	}
-	if _, err := Initial(New(1 << 40)); err == nil {
-		t.Error("Initial(New(1<<40)) gave no error")
+	if _, err := Initial(Stack(1 << 40)); err == nil {
+		t.Error("Initial(Stack(1<<40)) gave no error")
 	}
-	if _, err := Initial(New(1e9)); err == nil {
-		t.Error("Initial(New(1e9)) gave no error")
+	if _, err := Initial(Stack(1e9)); err == nil {
+		t.Error("Initial(Stack(1e9)) gave no error")
 	}
-	m, err := Initial(New(8))
+	m, err := Initial(Stack(8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,9 +502,9 @@ func TestDivergedFitIsAnError(t *testing.T) {
 		spec *Spec
 		ds   *data.Dataset
 	}{
-		{"learning rate 1e6", New(32, 32).Epochs(50).Optimizer(kerasadam.Defaults().WithLearningRate(1e6)), ds},
-		{"targets 1e19", New(32, 32).Epochs(5), &big},
-		{"init sd 1e20", New(32, 32).Epochs(5).InitStdDev(1e20), ds},
+		{"learning rate 1e6", Stack(32, 32).Epochs(50).Optimizer(kerasadam.Defaults().WithLearningRate(1e6)), ds},
+		{"targets 1e19", Stack(32, 32).Epochs(5), &big},
+		{"init sd 1e20", Stack(32, 32).Epochs(5).InitStdDev(1e20), ds},
 	} {
 		m, err := Train(c.spec, c.ds, nil, nil)
 		if m != nil || err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "epoch") {
@@ -509,7 +512,7 @@ func TestDivergedFitIsAnError(t *testing.T) {
 		}
 	}
 	// A model whose weights overflow predicts Inf: Evaluate says so instead of scoring it.
-	m, err := Initial(New(4))
+	m, err := Initial(Stack(4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +524,7 @@ func TestDivergedFitIsAnError(t *testing.T) {
 }
 
 func TestCheckRejectsMalformedModels(t *testing.T) {
-	m, err := Initial(New(4, 3))
+	m, err := Initial(Stack(4, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +578,7 @@ func TestBernoulliMask(t *testing.T) {
 }
 
 func TestHiddenActivations(t *testing.T) {
-	m, err := Initial(New(4, 3))
+	m, err := Initial(Stack(4, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,5 +605,61 @@ func TestHiddenActivations(t *testing.T) {
 	}
 	if _, err := m.HiddenActivations(xs, 2); err == nil || !strings.Contains(err.Error(), "hidden layers 0 to 1") {
 		t.Errorf("layer out of range: %v", err)
+	}
+}
+
+// Peak memory of fits measured on XLA CPU with scripts/memprobe (2-core AMD EPYC, 50 training and 10,000
+// validation points): the estimate must not fall below any of them, nor exceed them by more than half.
+func TestMemoryEstimateCoversMeasuredPeaks(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		spec    *Spec
+		history bool
+		peak    float64
+	}{
+		{Stack(1000, 1000), false, 243 * mib},
+		{Stack(4000, 4000), false, 839 * mib},
+		{Stack(8000, 8000), false, 2681 * mib},
+		{Stack(12000, 12000), false, 5739 * mib},
+		{Stack(widths(5, 1024)...), false, 371 * mib},
+		{Stack(4000, 4000), true, 1071 * mib},
+		{Stack(8000, 8000), true, 2791 * mib},
+		{Stack(widths(5, 512)...), true, 295 * mib},
+	} {
+		val := 0
+		if c.history {
+			val = 10000
+		}
+		got := c.spec.Memory(50, val)
+		if got < c.peak || got > 1.5*c.peak {
+			t.Errorf("%s (history %v): estimate %s, measured peak %s", c.spec.Architecture(), c.history,
+				HumanBytes(got), HumanBytes(c.peak))
+		}
+	}
+}
+
+// A fit that blows up on its last step (no recorded loss sees it) or ends finite but absurd is an error,
+// never a model; and a model with an absurd weight fails its check.
+func TestDivergenceIsCaughtAtTheEnd(t *testing.T) {
+	ds := lectureData(t)
+	for _, c := range []struct {
+		name string
+		spec *Spec
+	}{
+		{"last step", Stack(64, 64).Epochs(1).Optimizer(kerasadam.Defaults().WithLearningRate(1e30))},
+		{"finite but absurd", Stack(8).Epochs(30).Optimizer(kerasadam.Defaults().WithLearningRate(1e6))},
+	} {
+		m, err := Train(c.spec, ds, nil, nil)
+		if m != nil || err == nil || !strings.Contains(err.Error(), "diverged") {
+			t.Errorf("%s: model %v, error %v; want a divergence error", c.name, m != nil, err)
+		}
+	}
+	m, err := Initial(Stack(4).Seed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Weights[0].Kernel[0] = 1e30
+	if err := m.Check(); err == nil || !strings.Contains(err.Error(), "diverged") {
+		t.Errorf("a weight of 1e30 passed the check: %v", err)
 	}
 }

@@ -33,6 +33,7 @@ type Model struct {
 	Weights []Weights // One per dense layer, input side first.
 	History *History  // Nil unless the spec asked for it.
 	Backend string    // Name of the backend that trained it.
+	Trained int       // Epochs trained: Spec.NumEpochs for a fit, 0 for the network before training.
 
 	backend compute.Backend // Runs it; nil means backend.Get().
 
@@ -56,15 +57,15 @@ func Initial(spec *Spec) (*Model, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	if err := spec.CheckSize(1); err != nil {
+	if err := spec.CheckSize(1, 0); err != nil {
 		return nil, err
 	}
-	return &Model{Spec: spec.Clone(), Weights: initialWeights(spec)}, nil
+	return &Model{Spec: spec.Clone(), Weights: initialWeights(spec)}, nil // Trained: 0.
 }
 
 // initialWeights draws every kernel and bias from N(0, InitSD²), each from its own seed.
 func initialWeights(spec *Spec) []Weights {
-	dense := spec.Dense()
+	dense := spec.DenseLayers()
 	out := make([]Weights, len(dense))
 	in := 1
 	for i, l := range dense {
@@ -94,7 +95,7 @@ func (m *Model) Check() error {
 	if err := m.Spec.Validate(); err != nil {
 		return fmt.Errorf("spec: %w", err)
 	}
-	dense := m.Spec.Dense()
+	dense := m.Spec.DenseLayers()
 	if len(m.Weights) != len(dense) {
 		return fmt.Errorf("%d weight sets for %d dense layers", len(m.Weights), len(dense))
 	}
@@ -105,16 +106,35 @@ func (m *Model) Check() error {
 				i, w.In, w.Out, len(w.Kernel), len(w.Bias), in, dense[i].Units)
 		}
 		for _, vs := range [][]float32{w.Kernel, w.Bias} {
-			if j := firstNonFinite(vs); j >= 0 {
-				return fmt.Errorf("dense layer %d: weight %d is %v", i, j, vs[j])
+			if j := firstAbsurd(vs); j >= 0 {
+				return fmt.Errorf("dense layer %d: weight %d is %v: a fit never gets there unless it diverged",
+					i, j, vs[j])
 			}
 		}
 		in = w.Out
 	}
-	if h := m.History; h != nil && (len(h.Loss) != m.Spec.NumEpochs || len(h.ValLoss) != m.Spec.NumEpochs) {
-		return fmt.Errorf("history of %d/%d epochs for a fit of %d", len(h.Loss), len(h.ValLoss), m.Spec.NumEpochs)
+	if m.Trained != 0 && m.Trained != m.Spec.NumEpochs {
+		return fmt.Errorf("trained for %d epochs, but its spec says %d", m.Trained, m.Spec.NumEpochs)
+	}
+	if h := m.History; h != nil && (len(h.Loss) != m.Trained || len(h.ValLoss) != m.Trained) {
+		return fmt.Errorf("history of %d/%d epochs for a fit of %d", len(h.Loss), len(h.ValLoss), m.Trained)
 	}
 	return nil
+}
+
+// MaxWeight bounds the magnitude of a sound model's weights. Adam moves a weight by at most about its
+// learning rate per step, so no fit the lecture can run gets near it; a larger weight means a diverged fit or
+// a damaged cache entry.
+const MaxWeight = 1e6
+
+// firstAbsurd returns the index of the first value that is not finite or exceeds MaxWeight, or -1.
+func firstAbsurd(xs []float32) int {
+	for i, x := range xs {
+		if !(math.Abs(float64(x)) <= MaxWeight) {
+			return i
+		}
+	}
+	return -1
 }
 
 func firstNonFinite(xs []float32) int {
@@ -141,8 +161,9 @@ func (m *Model) weightTensors() ([]*tensors.Tensor, error) {
 	return m.tensors, m.checkErr
 }
 
-// run executes the net's graph of the given kind with m's weights in its variables.
-func (m *Model) run(kind string, args ...any) ([]*tensors.Tensor, error) {
+// run executes the net's graph of the given kind (and hidden layer, for execHidden) with m's weights in its
+// variables.
+func (m *Model) run(kind graphKind, layer int, args ...any) ([]*tensors.Tensor, error) {
 	if m == nil {
 		return nil, fmt.Errorf("the model is nil: fit it first")
 	}
@@ -163,7 +184,7 @@ func (m *Model) run(kind string, args ...any) ([]*tensors.Tensor, error) {
 	if err := n.load(weights); err != nil {
 		return nil, err
 	}
-	e, err := n.exec(kind)
+	e, err := n.exec(kind, layer)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +198,7 @@ func (m *Model) Predict(xs []float32) ([]float32, error) {
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, err
 	}
-	out, err := m.run(execPredict, column(xs))
+	out, err := m.run(execPredict, 0, column(xs))
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +218,7 @@ func (m *Model) HiddenActivations(xs []float32, layer int) ([][]float32, error) 
 	if err := checkInputs("inputs", xs); err != nil {
 		return nil, err
 	}
-	out, err := m.run(fmt.Sprintf("hidden-%d", layer), column(xs))
+	out, err := m.run(execHidden, layer, column(xs))
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +288,79 @@ func checkPairs(xs, ys []float32) error {
 		return err
 	}
 	return checkInputs("targets", ys)
+}
+
+// DeadUnits counts, for each hidden layer, the units whose activation is exactly zero at every input: ReLU
+// units switched off everywhere, which pass no signal forwards and receive no gradient. It runs the network
+// (in prediction mode) on the host: for the lecture's 50 points that is microseconds.
+func (m *Model) DeadUnits(xs []float32) ([]int, error) {
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	if err := checkInputs("inputs", xs); err != nil {
+		return nil, err
+	}
+	dense := m.Spec.DenseLayers()
+	act := make([][]float32, len(xs))
+	for i, x := range xs {
+		act[i] = []float32{x}
+	}
+	var dead []int
+	for l, w := range m.Weights[:len(m.Weights)-1] {
+		alive := make([]bool, w.Out)
+		for i := range act {
+			next := make([]float32, w.Out)
+			for j := range next {
+				sum := w.Bias[j]
+				for k, a := range act[i] {
+					sum += a * w.Kernel[k*w.Out+j]
+				}
+				next[j] = float32(apply(dense[l].Activation, float64(sum)))
+				alive[j] = alive[j] || next[j] != 0
+			}
+			act[i] = dropoutScale(m.Spec, l, next)
+		}
+		n := 0
+		for _, a := range alive {
+			if !a {
+				n++
+			}
+		}
+		dead = append(dead, n)
+	}
+	return dead, nil
+}
+
+// apply is an activation on the host.
+func apply(a Activation, x float64) float64 {
+	switch a {
+	case ReLU:
+		return math.Max(x, 0)
+	case Sigmoid:
+		return 1 / (1 + math.Exp(-x))
+	case Tanh:
+		return math.Tanh(x)
+	}
+	return x
+}
+
+// dropoutScale applies, in prediction mode, the scaling of the dropout layers that follow dense layer l.
+func dropoutScale(spec *Spec, l int, xs []float32) []float32 {
+	if spec.DropoutMode != ScaleAtPredict {
+		return xs
+	}
+	dense := -1
+	for _, layer := range spec.Layers {
+		switch {
+		case layer.Kind == DenseLayer:
+			dense++
+		case dense == l:
+			for i := range xs {
+				xs[i] *= float32(1 - layer.Rate)
+			}
+		}
+	}
+	return xs
 }
 
 // KernelName is the name of dense layer i's kernel, as Keras-style listings show it.

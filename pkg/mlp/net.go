@@ -27,7 +27,7 @@ type net struct {
 	backend         compute.Backend
 	store           *model.Store
 	kernels, biases []*model.Variable
-	execs           map[string]*model.Exec
+	execs           map[execKey]*model.Exec
 }
 
 var nets sync.Map // netKey -> *net
@@ -43,14 +43,14 @@ func netFor(b compute.Backend, spec *Spec) (*net, error) {
 	for i, l := range arch.Layers {
 		arch.Layers[i] = l.Seeded(0, 0)
 	}
-	arch.NumEpochs, arch.InitSD, arch.DropoutSeed, arch.RecordHistory = 0, 0, 0, false
+	arch.NumEpochs, arch.InitSD, arch.DropoutSeed, arch.SeedFrom, arch.RecordHistory = 0, 0, 0, 0, false
 	key := netKey{backend: b, arch: arch.Key()}
 	if n, ok := nets.Load(key); ok {
 		return n.(*net), nil
 	}
-	n := &net{spec: arch, backend: b, store: model.NewStore(), execs: map[string]*model.Exec{}}
+	n := &net{spec: arch, backend: b, store: model.NewStore(), execs: map[execKey]*model.Exec{}}
 	in := 1
-	for i, l := range spec.Dense() {
+	for i, l := range spec.DenseLayers() {
 		scope := denseScope(n.store.RootScope(), i)
 		k, err := scope.CreateVariable("weights", tensors.FromShape(shapes.Make(dtypes.Float32, in, l.Units)))
 		if err != nil {
@@ -92,9 +92,7 @@ func (n *net) forward(scope *model.Scope, x *graph.Node, training bool, stopAfte
 				return x
 			}
 			x = layers.Dense(scope.At("dense_%d", dense), x, true, l.Units) // At: a graph may run it twice.
-			if l.Activation == ReLU {
-				x = activation.Relu(x)
-			}
+			x = activation.Apply(activationTypes[l.Activation], x)
 		case DropoutLayer:
 			if l.Rate == 0 {
 				continue
@@ -110,19 +108,34 @@ func (n *net) forward(scope *model.Scope, x *graph.Node, training bool, stopAfte
 	return x
 }
 
+// activationTypes maps our activations to GoMLX's.
+var activationTypes = map[Activation]activation.Type{
+	ReLU: activation.TypeRelu, Sigmoid: activation.TypeSigmoid, Tanh: activation.TypeTanh, Linear: activation.TypeNone,
+}
+
 // mse builds the mean squared error between predictions [n, 1] and targets [n, 1].
 func mse(pred, y *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(graph.Square(graph.Sub(pred, y)))
 }
 
-// Graph kinds: each is compiled once per net (and input shape).
+// graphKind names a graph a net compiles (once per net and input shape).
+type graphKind int
+
 const (
-	execTrain    = "train"     // (x, y, epochs) -> training losses [loopCapacity]; up to loopCapacity Adam steps.
-	execTrainVal = "train+val" // (x, y, vx, vy, epochs) -> the same and the validation loss after each step.
-	execPredict  = "predict"   // x -> prediction.
-	execGrads    = "gradients" // (x, y) -> loss, d loss / d kernel_i..., d loss / d bias_i...
-	execSample   = "sample"    // x -> one training-mode pass (fresh dropout masks), no update.
+	execTrain    graphKind = iota // (x, y, epochs) -> training losses [loopCapacity]; up to loopCapacity Adam steps.
+	execTrainVal                  // (x, y, vx, vy, epochs) -> the same and the validation loss after each step.
+	execPredict                   // x -> prediction.
+	execGrads                     // (x, y) -> loss, d loss / d kernel_i..., d loss / d bias_i...
+	execSample                    // x -> one training-mode pass (fresh dropout masks), no update.
+	execHidden                    // x -> the activations of one hidden layer (execKey.layer).
 )
+
+// execKey identifies a compiled graph of a net.
+type execKey struct {
+	kind    graphKind
+	layer   int  // execHidden: which hidden layer.
+	oneStep bool // Training graphs: one epoch per call (see train).
+}
 
 // loopCapacity is the most epochs one execution of a training graph runs: the length of the loss vectors it
 // returns. Train asks for fewer per call (see Train), so that progress and interrupts stay responsive.
@@ -227,13 +240,10 @@ func (n *net) trainLoop(scope *model.Scope, opt *kerasadam.Optimizer, x, y, vx, 
 	return final[1], final[2]
 }
 
-// exec returns the graph of the given kind, building it on first use. Kinds "hidden-<k>" return the
-// activations of dense layer k.
-func (n *net) exec(kind string) (*model.Exec, error) {
-	key := kind
-	if !n.loops() {
-		key += "/one-step" // The training graphs differ (see train).
-	}
+// exec returns the graph of the given kind (for execHidden, of hidden layer `layer`), building it on first
+// use.
+func (n *net) exec(kind graphKind, layer int) (*model.Exec, error) {
+	key := execKey{kind: kind, layer: layer, oneStep: !n.loops()}
 	if e, ok := n.execs[key]; ok {
 		return e, nil
 	}
@@ -267,14 +277,12 @@ func (n *net) exec(kind string) (*model.Exec, error) {
 			}
 			return append([]*graph.Node{loss}, graph.Gradient(loss, params...)...)
 		})
-	default:
-		var k int
-		if _, serr := fmt.Sscanf(kind, "hidden-%d", &k); serr != nil {
-			return nil, fmt.Errorf("internal error: unknown graph kind %q", kind)
-		}
+	case execHidden:
 		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-			return n.forward(scope, x, false, k)
+			return n.forward(scope, x, false, layer)
 		})
+	default:
+		return nil, fmt.Errorf("internal error: unknown graph kind %d", kind)
 	}
 	if err != nil {
 		return nil, err

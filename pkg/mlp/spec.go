@@ -14,11 +14,16 @@ import (
 // Activation is what a dense layer applies to its output.
 type Activation string
 
-// The activations the lecture uses.
+// The activations a dense layer can apply: the lecture's ReLU and linear output, and the saturating
+// sigmoid and tanh that ReLU replaced in deep networks.
 const (
-	ReLU   Activation = "relu"
-	Linear Activation = "linear"
+	ReLU    Activation = "relu"
+	Sigmoid Activation = "sigmoid"
+	Tanh    Activation = "tanh"
+	Linear  Activation = "linear"
 )
+
+var activations = map[Activation]bool{ReLU: true, Sigmoid: true, Tanh: true, Linear: true}
 
 // LayerKind tells a dense layer from a dropout layer.
 type LayerKind string
@@ -34,8 +39,8 @@ const (
 type Layer struct {
 	Kind       LayerKind
 	Units      int        // Dense: output width.
-	Activation Activation // Dense: ReLU or Linear.
-	KernelSeed int64      // Dense: seed of the initial kernel; 0 until set by Seeded or Spec.Seeds.
+	Activation Activation // Dense: ReLU, Sigmoid, Tanh or Linear.
+	KernelSeed int64      // Dense: seed of the initial kernel; 0 until set by Seeded or Spec.Seed.
 	BiasSeed   int64      // Dense: seed of the initial bias; 0 until set.
 	Rate       float64    // Dropout: probability that a unit is dropped on a training step.
 }
@@ -70,6 +75,7 @@ type Seeds struct {
 
 // DrawSeeds draws seeds for a network with numHidden hidden layers (so numHidden+1 seeds in each list) from a
 // generator seeded with seed: the same seed always gives the same lists. Seeds fall in [1, 999999].
+// [Spec.Seed] sets a network's seeds this way.
 func DrawSeeds(seed uint64, numHidden int) Seeds {
 	numHidden = min(max(numHidden, 0), MaxDepth)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed5eed5eed5eed))
@@ -111,7 +117,8 @@ func (d DropoutMode) String() string {
 // (see [Spec.Key]), so a field added here can never be left out of the key. How a fit is run (cache,
 // progress, backend) is not part of it.
 //
-// Build one with [Sequential] or [New] and the chained setters, each of which changes the Spec and returns it.
+// Build one with [Sequential] or [Stack] and the chained setters, each of which changes the Spec and returns
+// it; read it through its fields.
 type Spec struct {
 	Layers      []Layer
 	NumEpochs   int              // Full-batch Adam steps.
@@ -119,6 +126,7 @@ type Spec struct {
 	InitSD      float64          // Standard deviation of the normal initializer of every kernel and bias.
 	DropoutMode DropoutMode      // Convention of every dropout layer.
 	DropoutSeed int64            // Seed of the dropout masks' random stream.
+	SeedFrom    uint64           // The seed the layers' seeds were drawn from by Seed; 0 if set per layer.
 	// RecordHistory asks for the per-epoch training and validation loss. It changes what is recorded, not
 	// the weights, so it is not part of the key: a fit with history also serves a request without.
 	RecordHistory bool
@@ -157,16 +165,16 @@ func Sequential(layers ...Layer) *Spec {
 	return s
 }
 
-// New is the short form for plain ReLU stacks: hidden layers of the given widths and a linear output of
-// width 1, as Sequential(Dense(w1, ReLU), ..., Dense(1, Linear)).
-func New(hidden ...int) *Spec {
+// Stack describes a plain stack of ReLU hidden layers of the given widths and a linear output of width 1:
+// Sequential(Dense(w1, ReLU), ..., Dense(1, Linear)).
+func Stack(hidden ...int) *Spec {
 	layers := make([]Layer, 0, len(hidden)+1)
 	for _, w := range hidden {
 		layers = append(layers, Dense(w, ReLU))
 	}
 	if len(hidden) == 0 {
 		s := Sequential()
-		s.err = fmt.Errorf("no hidden layers: give at least one width, e.g. mlp.New(32, 32)")
+		s.err = fmt.Errorf("no hidden layers: give at least one width, e.g. mlp.Stack(32, 32)")
 		return s
 	}
 	return Sequential(append(layers, Dense(1, Linear))...)
@@ -179,20 +187,31 @@ func (s *Spec) Clone() *Spec {
 	return &out
 }
 
-// Seeds sets the kernel and bias seeds of the dense layers, in order; the lists need one seed per dense
-// layer (the hidden layers and the output layer).
-func (s *Spec) Seeds(seeds Seeds) *Spec {
+// Seed gives every dense layer's kernel and bias its own initializer seed, drawn from seed (see
+// [DrawSeeds]), as the lecture drew its seed lists from one numpy seed.
+func (s *Spec) Seed(seed uint64) *Spec {
 	n := s.numDense()
-	if len(seeds.Kernel) != n || len(seeds.Bias) != n {
-		s.err = fmt.Errorf("seed lists have %d kernel and %d bias seeds: need %d each (%d hidden layers + the "+
-			"output layer); mlp.DrawSeeds(seed, %d) makes them", len(seeds.Kernel), len(seeds.Bias), n, n-1, n-1)
-		return s
+	if n < 1 || n > MaxDepth+1 {
+		return s // Validate reports the depth.
 	}
+	seeds := DrawSeeds(seed, n-1)
+	s.SeedFrom = seed
 	j := 0
 	for i, l := range s.Layers {
 		if l.Kind == DenseLayer {
 			s.Layers[i] = l.Seeded(seeds.Kernel[j], seeds.Bias[j])
 			j++
+		}
+	}
+	return s
+}
+
+// HiddenActivation sets the activation of every hidden dense layer (the output layer stays linear).
+func (s *Spec) HiddenActivation(a Activation) *Spec {
+	last := len(s.Layers) - 1
+	for i, l := range s.Layers {
+		if l.Kind == DenseLayer && i != last {
+			s.Layers[i].Activation = a
 		}
 	}
 	return s
@@ -226,8 +245,8 @@ func (s *Spec) numDense() int {
 	return n
 }
 
-// Dense returns the dense layers in order (the last is the output layer).
-func (s *Spec) Dense() []Layer {
+// DenseLayers returns the dense layers in order (the last is the output layer).
+func (s *Spec) DenseLayers() []Layer {
 	var out []Layer
 	for _, l := range s.Layers {
 		if l.Kind == DenseLayer {
@@ -239,7 +258,7 @@ func (s *Spec) Dense() []Layer {
 
 // Hidden returns the widths of the hidden dense layers.
 func (s *Spec) Hidden() []int {
-	d := s.Dense()
+	d := s.DenseLayers()
 	out := make([]int, 0, len(d))
 	for _, l := range d[:max(len(d)-1, 0)] {
 		out = append(out, l.Units)
@@ -280,13 +299,17 @@ func (s *Spec) Architecture() string {
 	return name
 }
 
-// Limits on what a Spec may ask for, so that a typo cannot exhaust the machine's memory.
+// Limits on what a Spec may ask for. Depth and width bound the loops and the arithmetic that validates a
+// spec; what a fit may cost is bounded by one estimate of its memory (see [Spec.Memory]).
 const (
 	MaxDepth = 256     // Dense layers at most.
 	MaxWidth = 1 << 16 // Units per layer at most.
-	// MaxBytes caps the memory a fit needs for its weights, their gradients and Adam's two moments (see
-	// [Spec.Bytes]).
-	MaxBytes = 8 << 30
+	// MaxMemory caps the estimated peak memory of one fit: a quarter of a 24 GiB machine, which leaves room
+	// for the Jupyter server, the other kernels of a class, and the estimate's error.
+	MaxMemory = 6 << 30
+	// MaxParams caps the weights of a network, so that every fit that runs can also be cached: a fit-cache
+	// entry takes about 5.9 bytes per weight, and the cache refuses entries over 512 MiB.
+	MaxParams = 85_000_000
 	// MaxEpochs caps the training length.
 	MaxEpochs = 10_000_000
 )
@@ -294,25 +317,30 @@ const (
 // NumParams returns the number of weights (kernels and biases) of the network.
 func (s *Spec) NumParams() int {
 	n, in := 0, 1
-	for _, l := range s.Dense() {
+	for _, l := range s.DenseLayers() {
 		n += in*l.Units + l.Units
 		in = l.Units
 	}
 	return n
 }
 
-// Bytes estimates the memory a fit on numPoints inputs needs: the float32 weights, their gradients and
-// Adam's two moments, plus the activations of every layer (kept for the backward pass, and twice that for
-// dropout masks).
-func (s *Spec) Bytes(numPoints int) float64 {
-	params, acts := 0.0, 0.0
+// Memory estimates the peak memory, in bytes, of a fit on trainPoints inputs that scores valPoints
+// validation inputs after every step (0 without history). It is fitted to peaks measured on XLA CPU
+// (scripts/memprobe), rounded up so that it over-estimates every measurement: a runtime baseline of 256 MiB,
+// about ten copies of the weights (the weights, their gradients, Adam's two moments, and XLA's buffers for
+// the training loop), the activations of every layer kept for the backward pass, and for the validation
+// pass two adjacent layers at a time.
+func (s *Spec) Memory(trainPoints, valPoints int) float64 {
+	params, units, pair := 0.0, 0.0, 0.0
 	in := 1.0
-	for _, l := range s.Dense() {
-		params += in*float64(l.Units) + float64(l.Units)
-		acts += 2 * float64(l.Units)
-		in = float64(l.Units)
+	for _, l := range s.DenseLayers() {
+		out := float64(l.Units)
+		params += in*out + out
+		units += out
+		pair = math.Max(pair, in+out)
+		in = out
 	}
-	return 4 * (4*params + float64(numPoints)*acts)
+	return 256<<20 + 10.5*4*params + 2*4*float64(trainPoints)*units + 4*float64(valPoints)*pair
 }
 
 // HumanBytes formats a byte count as "12.0 MiB".
@@ -329,16 +357,16 @@ func HumanBytes(b float64) string {
 // Validate reports the first setting out of range, naming it and the accepted values.
 func (s *Spec) Validate() error {
 	if s == nil {
-		return fmt.Errorf("the spec is nil: start one with mlp.New(widths...) or mlp.Sequential(layers...)")
+		return fmt.Errorf("the spec is nil: start one with mlp.Stack(widths...) or mlp.Sequential(layers...)")
 	}
 	if s.err != nil {
 		return s.err
 	}
-	dense := s.Dense()
+	dense := s.DenseLayers()
 	switch {
 	case len(dense) < 2:
 		return fmt.Errorf("%d dense layers: need at least one hidden layer and the output layer, "+
-			"e.g. mlp.New(32) or mlp.Sequential(mlp.Dense(32, mlp.ReLU), mlp.Dense(1, mlp.Linear))", len(dense))
+			"e.g. mlp.Stack(32) or mlp.Sequential(mlp.Dense(32, mlp.ReLU), mlp.Dense(1, mlp.Linear))", len(dense))
 	case len(dense) > MaxDepth:
 		return fmt.Errorf("%d dense layers: at most %d are allowed", len(dense), MaxDepth)
 	}
@@ -356,11 +384,12 @@ func (s *Spec) Validate() error {
 			switch {
 			case l.Units < 1 || l.Units > MaxWidth:
 				return fmt.Errorf("layer %d, %v: units must be between 1 and %d", i, l, MaxWidth)
-			case l.Activation != ReLU && l.Activation != Linear:
-				return fmt.Errorf("layer %d: activation %q: use mlp.ReLU or mlp.Linear", i, string(l.Activation))
+			case !activations[l.Activation]:
+				return fmt.Errorf("layer %d: activation %q: use mlp.ReLU, mlp.Sigmoid, mlp.Tanh or mlp.Linear", i,
+					string(l.Activation))
 			case l.KernelSeed == 0 || l.BiasSeed == 0:
 				return fmt.Errorf("layer %d, %v: its kernel and bias seeds must be set (and non-zero): "+
-					"use .Seeded(kernelSeed, biasSeed) or spec.Seeds(mlp.DrawSeeds(seed, hiddenLayers))", i, l)
+					"use spec.Seed(seed), or .Seeded(kernelSeed, biasSeed) on the layer", i, l)
 			case l.Rate != 0:
 				return fmt.Errorf("layer %d, %v: a dense layer has no rate; add mlp.Dropout(rate) after it", i, l)
 			}
@@ -391,13 +420,17 @@ func (s *Spec) Validate() error {
 	return nil
 }
 
-// CheckSize reports a network too big to fit on numPoints inputs within [MaxBytes], with the memory it
-// would need.
-func (s *Spec) CheckSize(numPoints int) error {
-	if need := s.Bytes(numPoints); need > MaxBytes {
+// CheckSize reports a network too big to fit on trainPoints inputs (scoring valPoints validation inputs
+// per step) within [MaxMemory], or too big to cache ([MaxParams]), with what it would need.
+func (s *Spec) CheckSize(trainPoints, valPoints int) error {
+	if n := s.NumParams(); n > MaxParams {
+		return fmt.Errorf("network %s has %d weights; at most %d are accepted, so that its fit can be cached: use "+
+			"fewer or narrower layers", s.Architecture(), n, MaxParams)
+	}
+	if need := s.Memory(trainPoints, valPoints); need > MaxMemory {
 		return fmt.Errorf("network %s (%d weights) on %d points needs about %s for weights, Adam state and "+
-			"activations; the cap is %s: use fewer or narrower layers", s.Architecture(), s.NumParams(), numPoints,
-			HumanBytes(need), HumanBytes(MaxBytes))
+			"activations; the cap is %s: use fewer or narrower layers", s.Architecture(), s.NumParams(),
+			trainPoints, HumanBytes(need), HumanBytes(MaxMemory))
 	}
 	return nil
 }

@@ -30,19 +30,31 @@ type EpochFunc func(epoch int, loss float64) error
 // from it stops the fit at the end of a chunk.
 //
 // A fit whose loss stops being finite (a learning rate or initial weights too large, targets too big for
-// float32) ends with an error naming the epoch, never with a model.
+// float32) ends with an error naming the epoch, never with a model; so does one whose final weights are
+// absurd or score more than [DivergedFactor] times a constant prediction on the training set.
 func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Model, error) {
+	m, err := trainSteps(spec, ds, b, each)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFinal(m, ds); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Model, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkDataset(ds); err != nil {
 		return nil, err
 	}
-	points := len(ds.TrainX)
+	valPoints := 0
 	if spec.RecordHistory {
-		points = max(points, len(ds.ValX))
+		valPoints = len(ds.ValX)
 	}
-	if err := spec.CheckSize(points); err != nil {
+	if err := spec.CheckSize(len(ds.TrainX), valPoints); err != nil {
 		return nil, err
 	}
 	if b == nil {
@@ -68,7 +80,7 @@ func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Mo
 		args = append(args, column(ds.ValX), column(ds.ValY))
 		history = &History{Loss: make([]float64, 0, spec.NumEpochs), ValLoss: make([]float64, 0, spec.NumEpochs)}
 	}
-	e, err := n.exec(kind)
+	e, err := n.exec(kind, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +133,7 @@ func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Mo
 		perEpoch := time.Since(start) / time.Duration(count)
 		chunk = max(1, int(chunkTarget/max(perEpoch, time.Microsecond)))
 	}
-	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), backend: b}
+	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), Trained: spec.NumEpochs, backend: b}
 	for i, v := range n.kernels {
 		k, err := v.Value()
 		if err != nil {
@@ -140,12 +152,33 @@ func Train(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc) (*Mo
 		}
 		m.Weights = append(m.Weights, w)
 	}
-	if err := m.Check(); err != nil {
-		return nil, fmt.Errorf("after %d epochs the fit diverged: %w; lower the learning rate (%g)",
-			spec.NumEpochs, err, spec.Adam.LearningRate)
-	}
 	return m, nil
 }
+
+// checkFinal rejects a fit whose final weights are absurd or score absurdly on the training set: the last
+// step's update is in no recorded loss, so a fit can blow up there unseen.
+func checkFinal(m *Model, ds *data.Dataset) error {
+	spec := m.Spec
+	if err := m.Check(); err != nil {
+		return fmt.Errorf("after %d epochs the fit diverged: %w; lower the learning rate (%g)",
+			spec.NumEpochs, err, spec.Adam.LearningRate)
+	}
+	final, err := m.Evaluate(ds.TrainX, ds.TrainY)
+	if err == nil && final > DivergedFactor*max(data.Variance(ds.TrainY), 1e-12) {
+		err = fmt.Errorf("its training MSE is %.3g, %.0f times what a constant prediction scores", final,
+			final/data.Variance(ds.TrainY))
+	}
+	if err != nil {
+		return fmt.Errorf("after %d epochs the fit diverged: %v; lower the learning rate (%g) or the initial "+
+			"standard deviation (%g)", spec.NumEpochs, err, spec.Adam.LearningRate, spec.InitSD)
+	}
+	return nil
+}
+
+// DivergedFactor is how many times the targets' variance (the MSE of a constant prediction) a fit's final
+// training MSE may reach before the fit counts as diverged: a network that trains badly lands within a few
+// times that; one whose weights blew up lands orders of magnitude beyond.
+const DivergedFactor = 1000
 
 // reset starts a fit: the initial weights of spec in the net's variables (fresh tensors, since a training
 // step hands their buffers over to its outputs), the optimizer's state at zero and the dropout masks' random

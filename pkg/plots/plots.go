@@ -30,7 +30,8 @@ const (
 // times; it is not safe for concurrent use.
 type Figure struct {
 	title, xLabel, yLabel string
-	logY                  bool
+	logX, logY            bool
+	yRange                *[2]float64 // Fixed vertical range, when set.
 	series                []*series
 	nextColor             int
 	err                   error
@@ -44,6 +45,16 @@ func (f *Figure) XLabel(label string) *Figure { f.xLabel = label; return f }
 
 // YLabel sets the label of the vertical axis.
 func (f *Figure) YLabel(label string) *Figure { f.yLabel = label; return f }
+
+// Title returns the figure's title.
+func (f *Figure) Title() string { return f.title }
+
+// LogX makes the horizontal axis logarithmic (base 10); every x value must then be > 0.
+func (f *Figure) LogX() *Figure { f.logX = true; return f }
+
+// YRange fixes the vertical axis to [lo, hi] instead of fitting it to the data (on a linear axis), so that,
+// say, a share starts at 0.
+func (f *Figure) YRange(lo, hi float64) *Figure { f.yRange = &[2]float64{lo, hi}; return f }
 
 // LogY makes the vertical axis logarithmic (base 10). Every y value of every series must then be > 0;
 // otherwise rendering returns an error naming the series and the value.
@@ -198,18 +209,21 @@ func makeCurves(xss, yss [][]float64, many bool) ([]plotter.XYs, error) {
 
 // validate reports the first building error, or the first problem that depends on the whole figure.
 func (f *Figure) validate() error {
-	if f.err != nil || !f.logY {
+	if f.err != nil || (!f.logX && !f.logY) {
 		return f.err
 	}
 	for _, s := range f.series {
 		for i, c := range s.curves {
 			for j, p := range c {
-				if p.Y <= 0 {
-					where := ""
-					if len(s.curves) > 1 {
-						where = fmt.Sprintf("curve %d: ", i)
-					}
+				where := ""
+				if len(s.curves) > 1 {
+					where = fmt.Sprintf("curve %d: ", i)
+				}
+				if f.logY && p.Y <= 0 {
 					return fmt.Errorf("plots: %s %q: %sLogY needs y > 0, but y[%d] = %g", s.method, s.label, where, j, p.Y)
+				}
+				if f.logX && p.X <= 0 {
+					return fmt.Errorf("plots: %s %q: %sLogX needs x > 0, but x[%d] = %g", s.method, s.label, where, j, p.X)
 				}
 			}
 		}
@@ -362,6 +376,9 @@ func (f *Figure) render(newCanvas func(w, h vg.Length) vg.CanvasWriterTo, out io
 		// whole plot down to make room for it.
 		p.Y.Tick.Marker = exponentTicks{logTicks{n: ny}}
 	}
+	if f.logX {
+		p.X.Tick.Marker = exponentTicks{logTicks{n: nx}}
+	}
 	grid := plotter.NewGrid()
 	grid.Vertical = draw.LineStyle{Color: gridColor, Width: 0.75}
 	grid.Horizontal = grid.Vertical
@@ -422,7 +439,7 @@ func (f *Figure) setRanges(p *plot.Plot) {
 	for _, s := range f.series {
 		for _, c := range s.curves {
 			for _, pt := range c {
-				xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
+				xmin, xmax = math.Min(xmin, f.x(pt.X)), math.Max(xmax, f.x(pt.X))
 				ymin, ymax = math.Min(ymin, f.y(pt.Y)), math.Max(ymax, f.y(pt.Y))
 			}
 		}
@@ -439,8 +456,19 @@ func (f *Figure) setRanges(p *plot.Plot) {
 		m := 0.04 * (ymax - ymin)
 		ymin, ymax = ymin-m, ymax+m
 	}
+	if f.yRange != nil && !f.logY {
+		ymin, ymax = f.yRange[0], f.yRange[1]
+	}
 	p.X.Min, p.X.Max = xmin, xmax
 	p.Y.Min, p.Y.Max = ymin, ymax
+}
+
+// x maps a data value to the plot's x coordinate: log10 of it on a LogX figure.
+func (f *Figure) x(v float64) float64 {
+	if f.logX {
+		return math.Log10(v)
+	}
+	return v
 }
 
 // y maps a data value to the plot's y coordinate: log10 of it on a LogY figure.
@@ -451,14 +479,14 @@ func (f *Figure) y(v float64) float64 {
 	return v
 }
 
-// transformed returns c with its y values mapped by f.y.
+// transformed returns c with its values mapped by f.x and f.y.
 func (f *Figure) transformed(c plotter.XYs) plotter.XYs {
-	if !f.logY {
+	if !f.logX && !f.logY {
 		return c
 	}
 	out := make(plotter.XYs, len(c))
 	for i, p := range c {
-		out[i] = plotter.XY{X: p.X, Y: f.y(p.Y)}
+		out[i] = plotter.XY{X: f.x(p.X), Y: f.y(p.Y)}
 	}
 	return out
 }

@@ -3,14 +3,14 @@
 // package decides how it is run.
 //
 // The cache key hashes the whole spec ([mlp.Spec.Key]), the data bit for bit, the backend's identity and
-// [CodeVersion]. A fit recorded with history serves a later request for the same fit without history. Every
+// the code that trains ([mlp.CodeHash]: a hash of the Go sources, so an edit that changes a fit is a miss). A fit recorded with history serves a later request for the same fit without history. Every
 // entry read from the cache is checked ([mlp.Model.Check]: shapes and finite values) before use; a bad one
 // is dropped and refitted.
 //
 // Example:
 //
 //	ds, _ := data.Generate(data.Lecture())
-//	m, err := runner.Fit(mlp.New(32, 32).Epochs(200), ds, runner.Options{Quiet: true})
+//	m, err := runner.Fit(mlp.Stack(32, 32).Seed(1).Epochs(200), ds, runner.Options{Quiet: true})
 //	if err != nil { ... }
 package runner
 
@@ -18,6 +18,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -30,10 +31,6 @@ import (
 	"github.com/golecture/regularization/pkg/progress"
 )
 
-// CodeVersion is part of every cache key: bump it whenever a change in package mlp or kerasadam alters what
-// a fit computes.
-const CodeVersion = "mlp-fit-v2"
-
 // Options say how to run a fit; none of them changes its result.
 type Options struct {
 	Cache   *fitcache.Cache // Nil: fitcache.Default(). fitcache.Off() disables caching.
@@ -41,8 +38,10 @@ type Options struct {
 	Quiet   bool            // No progress display.
 	Label   string          // Progress label; empty: "fit <architecture>".
 	// Stop, when it delivers (or is closed), ends a fit after its current epoch with an *Interrupted error;
-	// nothing is cached. Nil: never.
+	// nothing is cached. It also ends a wait for another process training the same fit. Nil: never.
 	Stop <-chan struct{}
+	// Waiting, if set, is told once who holds the fit's lock when another process is training the same fit.
+	Waiting func(holder string)
 }
 
 // Interrupted is the error of a fit ended through Options.Stop.
@@ -76,7 +75,7 @@ func (o Options) backendOf() (compute.Backend, string, error) {
 
 // Key returns the cache key of fitting spec on ds with the backend of the given identity.
 func Key(spec *mlp.Spec, ds *data.Dataset, backendIdentity string) string {
-	return fitcache.Key(CodeVersion, spec.Key(), dataDigest(ds), backendIdentity)
+	return fitcache.Key(mlp.CodeHash(), spec.Key(), dataDigest(ds), backendIdentity)
 }
 
 // dataDigest hashes the training and validation values bit for bit.
@@ -104,7 +103,14 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	cache := opts.cache()
 	key := Key(spec, ds, identity)
-	release, err := cache.Lock(key)
+	label := opts.Label
+	if label == "" {
+		label = "fit " + spec.Architecture()
+	}
+	release, err := cache.LockWait(key, label, opts.Stop, opts.Waiting)
+	if errors.Is(err, fitcache.ErrStopped) {
+		return nil, &Interrupted{Label: label + " (while waiting for another process)", Epochs: spec.NumEpochs}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +121,6 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	if err := cache.Check(); err != nil {
 		return nil, err
-	}
-	label := opts.Label
-	if label == "" {
-		label = "fit " + spec.Architecture()
 	}
 	var bar *progress.Bar
 	if !opts.Quiet {
@@ -187,7 +189,7 @@ func Ensemble(spec *mlp.Spec, ds *data.Dataset, k int, seed uint64, opts Options
 		bar = progress.Counter(fmt.Sprintf("ensemble of %d x %s", k, spec.Architecture()), "member", k)
 	}
 	for i := range k {
-		member := spec.Clone().Seeds(mlp.DrawSeeds(rng.Uint64(), len(spec.Hidden())))
+		member := spec.Clone().Seed(rng.Uint64())
 		o := opts
 		o.Label = fmt.Sprintf("member %d of %d: fit %s", i+1, k, spec.Architecture())
 		m, err := Fit(member, ds, o)

@@ -42,7 +42,7 @@ func TestCacheHitIsIdenticalAndHistoryServesBoth(t *testing.T) {
 	ds := lectureData(t)
 	dir := t.TempDir()
 	opts := Options{Cache: fitcache.In(dir), Quiet: true}
-	spec := mlp.New(16, 16).Epochs(30).WithHistory()
+	spec := mlp.Stack(16, 16).Epochs(30).WithHistory()
 	a, err := Fit(spec, ds, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestCacheHitIsIdenticalAndHistoryServesBoth(t *testing.T) {
 		t.Error("cached model differs from the fitted one")
 	}
 	// The same fit without history is served by the entry with history: no second entry, same weights.
-	c, err := Fit(mlp.New(16, 16).Epochs(30), ds, opts)
+	c, err := Fit(mlp.Stack(16, 16).Epochs(30), ds, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestCacheHitIsIdenticalAndHistoryServesBoth(t *testing.T) {
 		t.Errorf("%d entries, history %v: want the one entry with history to serve the request without", n, c.History != nil)
 	}
 	// Any other spec misses.
-	if _, err := Fit(mlp.New(16, 16).Epochs(31), ds, opts); err != nil {
+	if _, err := Fit(mlp.Stack(16, 16).Epochs(31), ds, opts); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(entries(t, dir)); n != 2 {
@@ -74,10 +74,10 @@ func TestCacheHitIsIdenticalAndHistoryServesBoth(t *testing.T) {
 func TestHistoryRequestRefitsAnEntryWithout(t *testing.T) {
 	ds := lectureData(t)
 	opts := Options{Cache: fitcache.In(t.TempDir()), Quiet: true}
-	if _, err := Fit(mlp.New(8).Epochs(10), ds, opts); err != nil {
+	if _, err := Fit(mlp.Stack(8).Epochs(10), ds, opts); err != nil {
 		t.Fatal(err)
 	}
-	m, err := Fit(mlp.New(8).Epochs(10).WithHistory(), ds, opts)
+	m, err := Fit(mlp.Stack(8).Epochs(10).WithHistory(), ds, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestMalformedEntryIsRefitted(t *testing.T) {
 	ds := lectureData(t)
 	cache := fitcache.In(t.TempDir())
 	opts := Options{Cache: cache, Quiet: true}
-	spec := mlp.New(8, 8).Epochs(10)
+	spec := mlp.Stack(8, 8).Epochs(10)
 	good, err := Fit(spec, ds, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestMalformedEntryIsRefitted(t *testing.T) {
 	for name, spoil := range map[string]func(m *mlp.Model){
 		"short kernel": func(m *mlp.Model) { m.Weights[1].Kernel = m.Weights[1].Kernel[:3] },
 		"NaN weight":   func(m *mlp.Model) { m.Weights[0].Bias[2] = float32(nan()) },
-		"other spec":   func(m *mlp.Model) { m.Spec = mlp.New(8, 8).Epochs(11) },
+		"other spec":   func(m *mlp.Model) { m.Spec = mlp.Stack(8, 8).Epochs(11) },
 	} {
 		bad := &mlp.Model{Spec: spec.Clone()}
 		for _, w := range good.Weights {
@@ -130,7 +130,7 @@ func nan() float64 { z := 0.0; return z / z }
 func TestDivergedFitIsNotCached(t *testing.T) {
 	ds := lectureData(t)
 	dir := t.TempDir()
-	spec := mlp.New(32).Epochs(20).InitStdDev(1e20)
+	spec := mlp.Stack(32).Epochs(20).InitStdDev(1e20)
 	for range 2 {
 		m, err := Fit(spec, ds, Options{Cache: fitcache.In(dir), Quiet: true})
 		if m != nil || err == nil || !strings.Contains(err.Error(), "diverged") {
@@ -145,7 +145,7 @@ func TestDivergedFitIsNotCached(t *testing.T) {
 func TestEnsembleMembersDifferAndAreCapped(t *testing.T) {
 	ds := lectureData(t)
 	opts := Options{Cache: fitcache.Off(), Quiet: true}
-	ms, err := Ensemble(mlp.New(8).Epochs(5), ds, 3, 11, opts)
+	ms, err := Ensemble(mlp.Stack(8).Epochs(5), ds, 3, 11, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestEnsembleMembersDifferAndAreCapped(t *testing.T) {
 		t.Error("ensemble members share their initialization")
 	}
 	for _, k := range []int{0, 1 << 40} {
-		if _, err := Ensemble(mlp.New(8), ds, k, 1, opts); err == nil || !strings.Contains(err.Error(), "between 1 and 1000") {
+		if _, err := Ensemble(mlp.Stack(8), ds, k, 1, opts); err == nil || !strings.Contains(err.Error(), "between 1 and 1000") {
 			t.Errorf("k = %d: %v", k, err)
 		}
 	}
@@ -163,7 +163,7 @@ func TestEnsembleMembersDifferAndAreCapped(t *testing.T) {
 func BenchmarkCacheHit(b *testing.B) {
 	ds, _ := data.Generate(data.Lecture())
 	opts := Options{Cache: fitcache.In(b.TempDir()), Quiet: true}
-	spec := mlp.New(64, 64, 64).Epochs(300)
+	spec := mlp.Stack(64, 64, 64).Epochs(300)
 	if _, err := Fit(spec, ds, opts); err != nil {
 		b.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestStopEndsTheFitUncached(t *testing.T) {
 	dir := t.TempDir()
 	stop := make(chan struct{})
 	close(stop)
-	m, err := Fit(mlp.New(8).Epochs(50), ds, Options{Cache: fitcache.In(dir), Quiet: true, Stop: stop})
+	m, err := Fit(mlp.Stack(8).Epochs(50), ds, Options{Cache: fitcache.In(dir), Quiet: true, Stop: stop})
 	var in *Interrupted
 	if m != nil || !errors.As(err, &in) || in.Epoch != 1 || in.Epochs != 50 {
 		t.Fatalf("model %v, error %v: want an Interrupted error at epoch 1 of 50", m != nil, err)

@@ -375,7 +375,7 @@ uiTest('File > Save and Export Notebook As > HTML, sanitized, keeps every plot',
 
 uiTest('Kernel > Interrupt Kernel stops a long fit, and the kernel answers the next cell', async () => {
   // A fit far too long to finish (a million epochs), uncached; its progress line shows it is running.
-  const long = await appendAndRun(page, '%%\nlecture.Fit(mlp.New(256, 256, 256, 256, 256).Epochs(1000000))');
+  const long = await appendAndRun(page, '%%\nlecture.Fit(mlp.Stack(256, 256, 256, 256, 256).Seed(1).Epochs(1000000))');
   await waitFor('the long fit to show its progress', ANSWER_TIMEOUT_MS,
     async () => /epoch \d+\/1000000/.test(await long.locator('.jp-OutputArea').innerText()));
 

@@ -54,24 +54,37 @@ def run(kc, code, timeout=300, during=None):
 def test_a_failed_declaration_stays_in_its_cell(kernel):
     _, kc = kernel
     assert "ready" in run(kc, IMPORTS)
-    own = run(kc, 'var bad = lecture.Fit(mlp.New(-3))\n\n%%\nfmt.Println("declared")')
+    own = run(kc, 'var bad = lecture.Fit(mlp.Stack(-3))\n\n%%\nfmt.Println("declared")')
     assert own.count("error: fit") == 1 and "units must be between" in own, own
     later = run(kc, '%%\nfmt.Println("later", 6*7)')
     assert "later 42" in later
     assert "error:" not in later and later.count("note:") == 1 and "%rm bad" in later, later
     after = run(kc, '%%\nfmt.Println("after", 6*7)')
     assert "after 42" in after and "note:" not in after and "error:" not in after, after
-    again = run(kc, 'var bad = lecture.Fit(mlp.New(-3))\n\n%%\nfmt.Println("declared")')
+    again = run(kc, 'var bad = lecture.Fit(mlp.Stack(-3))\n\n%%\nfmt.Println("declared")')
     assert again.count("error: fit") == 1, again
 
 
 def test_an_interrupted_fit_is_not_restarted_by_later_cells(kernel):
     km, kc = kernel
     assert "ready" in run(kc, IMPORTS)
-    cell = 'var long = lecture.Fit(mlp.New(64, 64).Epochs(1000000))\n\n%%\nfmt.Println("fitted")'
+    cell = 'var long = lecture.Fit(mlp.Stack(64, 64).Epochs(1000000))\n\n%%\nfmt.Println("fitted")'
     out = run(kc, cell, during=lambda: (time.sleep(8), km.interrupt_kernel()))
     assert "interrupted at epoch" in out and "%rm long" in out and "fitted" not in out, out
     start = time.monotonic()
     later = run(kc, '%%\nfmt.Println("later", 6*7)', timeout=60)
     assert "later 42" in later and "note:" in later and "%rm long" in later, later
     assert time.monotonic() - start < 30, "the later cell restarted the interrupted fit"
+
+
+def test_one_mistake_one_line(kernel):
+    """A failed fit used three times in its own cell shows one error line; a failed lecture.Initial declaration is
+    not repeated by later cells (they say so once, in a note)."""
+    _, kc = kernel
+    assert "ready" in run(kc, IMPORTS)
+    own = run(kc, 'var bad = lecture.Fit(mlp.Stack(-3))\n\n%%\nlecture.PlotFit(bad)\nlecture.Evaluate(bad)\nlecture.Summary(bad)')
+    assert own.count("error:") == 1 and "units must be between" in own, own
+    huge = run(kc, 'var huge = lecture.Initial(mlp.Stack(1 << 20, 1 << 20))\n\n%%\nfmt.Println("declared")')
+    assert huge.count("error:") == 1, huge
+    later = run(kc, '%%\nlecture.Summary(huge)\nfmt.Println("later", 6*7)')
+    assert "later 42" in later and "error:" not in later and later.count("note:") == 2, later
