@@ -1,6 +1,7 @@
 package lecture
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/golecture/regularization/pkg/runner"
 )
@@ -27,7 +27,7 @@ import (
 // cell that made the declaration restarts it.
 //
 // A cell is told from another by the body of the program's main function (the cell's `%%` part), read from
-// the main.go GoNB writes in $GONB_TMP_DIR. Cells without a `%%` part cannot be told apart.
+// the main.go GoNB writes in $GONB_TMP_DIR; a cell without a `%%` part, by the whole program.
 
 // Hooks replaced by tests.
 var (
@@ -77,7 +77,12 @@ func thisKernel() *kernel {
 	}
 	for _, d := range k.src.Decls {
 		if f, ok := d.(*ast.FuncDecl); ok && f.Name.Name == "main" && f.Recv == nil && f.Body != nil {
-			body := raw[k.fset.Position(f.Body.Lbrace).Offset:k.fset.Position(f.Body.Rbrace).Offset]
+			body := raw[k.fset.Position(f.Body.Lbrace).Offset+1 : k.fset.Position(f.Body.Rbrace).Offset]
+			if len(bytes.TrimSpace(body)) == 0 {
+				// A cell without a %% part: every such cell has the same empty body, so the whole program
+				// (every declaration so far) tells them apart. Rerunning it as it was gives the same program.
+				body = raw
+			}
 			sum := sha256.Sum256(body)
 			k.cell = hex.EncodeToString(sum[:8])
 		}
@@ -221,10 +226,6 @@ func (d *declaration) skip() bool {
 	noted.Store(true)
 	return true
 }
-
-// noted records that this program has said a declaration was left out, so that the uses of its nil value
-// do not add one "missing model" error each: the note already said what happened.
-var noted atomic.Bool
 
 // stop returns the channel that interrupts the fit (nil outside a kernel) and the function that ends the
 // watch.

@@ -13,11 +13,17 @@ import (
 // fakeKernel makes the test look like a GoNB kernel running a cell whose %% part is body; it returns a
 // function that switches to another cell.
 func fakeKernel(t *testing.T) func(body string) {
+	cell := fakeKernelWith(t)
+	return func(body string) { cell("", body) }
+}
+
+// fakeKernelWith is fakeKernel for cells that also add declarations to the program.
+func fakeKernelWith(t *testing.T) func(decls, body string) {
 	t.Helper()
 	tmp := t.TempDir()
 	t.Setenv("GONB_TMP_DIR", tmp)
-	return func(body string) {
-		src := "package main\n\nvar model = 1\n\nfunc main() {\n" + body + "\n}\n"
+	return func(decls, body string) {
+		src := "package main\n\nvar model = 1\n" + decls + "\nfunc main() {\n" + body + "\n}\n"
 		if err := os.WriteFile(filepath.Join(tmp, "main.go"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -123,5 +129,37 @@ func TestUnsavedFitSaysSoOnce(t *testing.T) {
 			(want != "" && !strings.Contains(out, "could not be cached")) {
 			t.Errorf("later cell, run %d: skip %v, output %q; want a refit and %q", i+1, skip, out, want)
 		}
+	}
+}
+
+// Cells without a %% part have the same (empty) main body: a later one, which adds a declaration of its own,
+// still does not restart a fit interrupted in an earlier one, and rerunning that cell does.
+func TestInterruptedFitInACellWithoutMain(t *testing.T) {
+	cell := fakeKernelWith(t)
+	interrupted := make(chan struct{})
+	close(interrupted)
+	savedInterrupts, savedExit := interrupts, exit
+	defer func() { interrupts, exit = savedInterrupts, savedExit }()
+	interrupts = func() (<-chan struct{}, func()) { return interrupted, func() {} }
+	type exitCalled struct{}
+	exit = func(int) { panic(exitCalled{}) }
+	spec := func() *mlp.Spec { return mlp.Stack(7).Seed(3).Epochs(40) }
+
+	cell("var long = 2\n", "")
+	capture(t, func() {
+		defer func() { _ = recover() }()
+		Fit(spec())
+	})
+	interrupts = savedInterrupts
+	cell("var long = 2\nvar other = 3\n", "")
+	var m *mlp.Model
+	out := capture(t, func() { m = Fit(spec()) })
+	if m != nil || !strings.HasPrefix(out, "note: ") {
+		t.Errorf("a later cell without %%%%: model %v, output %q; want no fit and a note", m != nil, out)
+	}
+	cell("var long = 2\n", "")
+	out = capture(t, func() { m = Fit(spec()) })
+	if m == nil || out != "" {
+		t.Errorf("rerunning the declaring cell: model %v, output %q; want a quiet fit", m != nil, out)
 	}
 }

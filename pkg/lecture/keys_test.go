@@ -80,7 +80,7 @@ func main() {
 	original := strings.Fields(keys("original", func(string) {}))
 	comment := strings.Fields(keys("comment", replace("pkg/kerasadam/kerasadam.go", "package kerasadam", "// An added comment.\npackage kerasadam")))
 	adam := strings.Fields(keys("adam", replace("pkg/kerasadam/kerasadam.go", "graph.Sqrt(", "graph.Abs(")))
-	score := strings.Fields(keys("score", replace("pkg/lecture/part0.go", "Scores{Train: tr, Val: va}", "Scores{Train: va, Val: tr}")))
+	score := strings.Fields(keys("score", replace("pkg/lecture/models.go", "Scores{Train: tr, Val: va}", "Scores{Train: va, Val: tr}")))
 	if comment[0] != original[0] || comment[1] != original[1] {
 		t.Errorf("a comment changed the keys: %v against %v", comment, original)
 	}

@@ -2,13 +2,16 @@
 // the work (data, mlp, runner, plots, fitcache). Its files follow the lecture:
 //
 //   - lecture.go: fits, ensembles and the data (every cell's inputs);
-//   - part0.go: part 0, regularization (plots of fits, scores, the remedies, dropout);
-//   - part1.go: part 1, vanishing gradients (summary, kernels, gradients, seeds);
+//   - models.go: what every part computes from models (scores, labels, score tables, ensembles, gradients);
+//   - part0.go: part 0, regularization (plots of fits, the remedies' figures, dropout);
+//   - part1.go: part 1, vanishing gradients (kernels, gradients, seeds);
 //   - beyond.go: what goes beyond the lecture (spread, early-stopping rule, remedies side by side, the dropout
 //     rate, initialization, activations, dead units, depth as a curve, the loop written out);
 //   - output.go: how results are shown (one Table type rendered as text, HTML and JSON; figures);
 //   - memo.go: results remembered in the fit cache, so a warm cell computes nothing;
 //   - kernel.go: what the kernel remembers of declarations that failed or were interrupted.
+//
+// The three parts use the other files, never each other.
 //
 // Cells print numbers, tables and figures; the teaching prose lives in the notebooks' Markdown. Functions
 // here never panic and never return errors to a notebook: each is a thin wrapper that prints the error of a
@@ -91,8 +94,6 @@ func ClearCache() {
 	}
 	say("removed %d cached entries from the %s\n", n, cache())
 }
-
-var errNoModel = errors.New("the model is missing (nil): run the cell that fits it first, and fix the error it printed")
 
 // usable says why m cannot be used, or nil: a nil model (from a failed fit) or one that is not whole.
 func usable(m *mlp.Model) error {

@@ -62,7 +62,11 @@ func report(what string, err error) {
 	})
 }
 
-var missingSaid atomic.Bool
+// missingSaid records that this program (this cell) has reported a missing model; noted, that it has said
+// in a note that a declaration was left out: either way the uses of a nil model that follow add nothing.
+var missingSaid, noted atomic.Bool
+
+var errNoModel = errors.New("the model is missing (nil): run the cell that fits it first, and fix the error it printed")
 
 // check is how every cell function ends: it reports err, if any, in one line and returns v either way (the
 // zero value the failing function returned).

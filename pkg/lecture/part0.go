@@ -15,118 +15,6 @@ import (
 // Part 0 of the lecture: regularization. The data, a big network that overfits, three remedies (a smaller
 // model, early stopping, an ensemble) and dropout.
 
-// Scores are a model's mean squared errors on the training and validation sets.
-type Scores struct {
-	Train, Val float64
-}
-
-func (s Scores) valid() bool {
-	return s.Train >= 0 && s.Val >= 0 && !math.IsInf(s.Train, 0) && !math.IsInf(s.Val, 0)
-}
-
-// lectureModel is one of the lecture's models, with the scores it reported for its own data. Our data are a
-// reconstruction, so only the pattern should match, not the digits.
-type lectureModel struct {
-	Name   string
-	Scores Scores
-	spec   func() *mlp.Spec // The same kind of model, seeds aside; nil when a row is not one model.
-}
-
-var lectureModels = []lectureModel{
-	{"model_somany", Scores{0.00626838, 0.0313612}, func() *mlp.Spec { return mlp.Stack(512, 512, 512, 512, 512) }},
-	{"model_256", Scores{0.00697594, 0.0302323}, func() *mlp.Spec { return mlp.Stack(256, 256, 256, 256, 256) }},
-	{"model_256_less_train", Scores{0.0113222, 0.0279638}, nil},
-	{"ensemble", Scores{0.0105538, 0.0270576}, nil},
-	{"dropout_model (rate 0.2)", Scores{0.0103586, 0.0354970}, func() *mlp.Spec { return lectureDropout(0.2) }},
-	{"dropout_model (rate 0.05)", Scores{0.0082772, 0.0327324}, func() *mlp.Spec { return lectureDropout(0.05) }},
-}
-
-// lectureDropout is the shape of the lecture's dropout network: 5 x 1024 with dropout after the first four.
-func lectureDropout(rate float64) *mlp.Spec {
-	var layers []mlp.Layer
-	for i := range 5 {
-		layers = append(layers, mlp.Dense(1024, mlp.ReLU))
-		if i < 4 {
-			layers = append(layers, mlp.Dropout(rate))
-		}
-	}
-	return mlp.Sequential(append(layers, mlp.Dense(1, mlp.Linear))...)
-}
-
-// lectureMatch returns the lecture's model of the same kind as spec (same layers and training length,
-// whatever the seeds), if there is one.
-func lectureMatch(spec *mlp.Spec) (lectureModel, bool) {
-	shape := func(s *mlp.Spec) string {
-		c := s.Clone()
-		for i, l := range c.Layers {
-			c.Layers[i] = l.Seeded(0, 0)
-		}
-		c.SeedFrom, c.DropoutSeed = 0, 0
-		return c.Key()
-	}
-	for _, lm := range lectureModels {
-		if lm.spec != nil && shape(lm.spec()) == shape(spec) {
-			return lm, true
-		}
-	}
-	return lectureModel{}, false
-}
-
-func lectureScores(name string) (Scores, bool) {
-	for _, lm := range lectureModels {
-		if lm.Name == name {
-			return lm.Scores, true
-		}
-	}
-	return Scores{}, false
-}
-
-// Label names a model in tables: its architecture, what differs from the lecture's defaults (activation,
-// initial scale), and its training.
-func Label(m *mlp.Model) string {
-	if m == nil || m.Spec == nil || len(m.Spec.DenseLayers()) == 0 {
-		return "(missing model)"
-	}
-	parts := []string{m.Spec.Architecture()}
-	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
-		parts = append(parts, string(a))
-	}
-	if m.Spec.InitSD != 0.05 {
-		parts = append(parts, fmt.Sprintf("initial sd %g", m.Spec.InitSD))
-	}
-	if m.Trained == 0 {
-		parts = append(parts, "untrained")
-	} else {
-		parts = append(parts, fmt.Sprintf("%d epochs", m.Trained))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// describe titles a figure of a model: "5 hidden layers of 256 units, 1000 epochs" and the like.
-func describe(m *mlp.Model) string {
-	hidden := m.Spec.Hidden()
-	arch := m.Spec.Architecture()
-	if len(hidden) > 0 && arch == fmt.Sprintf("%dx%d", len(hidden), hidden[0]) {
-		arch = fmt.Sprintf("%d hidden layers of %d units", len(hidden), hidden[0])
-		if len(hidden) == 1 {
-			arch = fmt.Sprintf("1 hidden layer of %d units", hidden[0])
-		}
-	}
-	var extra []string
-	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
-		extra = append(extra, string(a))
-	}
-	if m.Spec.InitSD != 0.05 {
-		extra = append(extra, fmt.Sprintf("initial sd %g", m.Spec.InitSD))
-	}
-	if m.Trained == 0 {
-		extra = append(extra, "untrained")
-	} else {
-		extra = append(extra, fmt.Sprintf("%d epochs", m.Trained))
-	}
-	return arch + ", " + strings.Join(extra, ", ")
-}
-
 // DescribeData prints the sizes of the data set, its noise level, and the two reference scores: the noise
 // floor (the true function's own validation MSE) and a constant prediction's (the targets' variance).
 func DescribeData() {
@@ -136,16 +24,6 @@ func DescribeData() {
 		"MSE of predicting a constant (the validation targets' variance): %.4f\n",
 		len(ds.TrainX), len(ds.ValX), ds.Spec.Lo, ds.Spec.Hi, ds.Spec.NoiseSD, noiseFloor(ds.ValX, ds.ValY),
 		data.Variance(ds.ValY))
-}
-
-// noiseFloor is the MSE of the true function itself on (xs, ys): what no model beats on average.
-func noiseFloor(xs, ys []float32) float64 {
-	var s float64
-	for i, x := range xs {
-		d := float64(ys[i]) - data.TrueFunction(float64(x))
-		s += d * d
-	}
-	return s / float64(len(xs))
 }
 
 // valPointsShown is how many validation points a data plot draws: enough to see the noise, few enough to
@@ -196,26 +74,6 @@ func Evaluate(m *mlp.Model) Scores {
 	}
 	say("training MSE %.5f   validation MSE %.5f\n", s.Train, s.Val)
 	return s
-}
-
-func scores(m *mlp.Model) (Scores, error) {
-	if err := usable(m); err != nil {
-		return Scores{}, err
-	}
-	ds := Data()
-	compute := func() (Scores, error) {
-		tr, err := m.Evaluate(ds.TrainX, ds.TrainY)
-		if err != nil {
-			return Scores{}, err
-		}
-		va, err := m.Evaluate(ds.ValX, ds.ValY)
-		return Scores{Train: tr, Val: va}, err
-	}
-	s, err := remember("scores", compute, fingerprint(m), dataDigest())
-	if err == nil && !s.valid() { // A damaged entry: compute, and trust only that.
-		return compute()
-	}
-	return s, err
 }
 
 // PlotUnits draws, on their own scale (they are small next to the data), what each unit of the last hidden
@@ -292,9 +150,6 @@ func unitContributions(grid []float64, acts [][]float32, outWeights []float32) (
 	return xs, curves, len(units)
 }
 
-// EarlyStop is the epoch at which the lecture stops its early-stopped model.
-const EarlyStop = 100
-
 // PlotHistory draws the training and validation loss by epoch of a model fitted WithHistory, on log axes
 // (so the first hundred epochs get room), with the lowest validation loss, the lecture's stopping epoch and
 // the noise floor marked.
@@ -331,74 +186,6 @@ func plotHistory(m *mlp.Model) error {
 			len(epochs), best+1)}.show()
 }
 
-func argmin(xs []float64) int {
-	best := 0
-	for i, x := range xs {
-		if x < xs[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-// Row is one line of a score table: our scores next to those the lecture reported for its model of the
-// same kind (Lecture is empty when there is none).
-type Row struct {
-	Name    string
-	Ours    Scores
-	Lecture string
-}
-
-// scoreTable builds the table of rows, with the lecture's columns, the lowest of our columns in bold.
-func scoreTable(id, title string, rows []Row) *Table {
-	t := &Table{ID: id, Title: title, Data: rows,
-		Columns: []string{"", "train MSE", "validation MSE", "the lecture's model", "its train MSE", "its validation MSE"},
-		Note:    "Bold: the lowest of each column here. The lecture's figures are for its own data; compare the pattern, not the digits."}
-	var values [][]float64
-	for _, r := range rows {
-		rep, ok := lectureScores(r.Lecture)
-		lt, lv := "—", "—"
-		if ok {
-			lt, lv = f5(rep.Train), f5(rep.Val)
-		}
-		t.Rows = append(t.Rows, []string{r.Name, f5(r.Ours.Train), f5(r.Ours.Val), r.Lecture, lt, lv})
-		values = append(values, []float64{0, r.Ours.Train, r.Ours.Val})
-	}
-	t.boldLowest(values, 1, 2)
-	return t
-}
-
-// ScoreTable scores each model and shows a table, one row per model, labelled with its architecture and
-// training, beside the lecture's figures for its model of the same kind where there is one.
-func ScoreTable(title string, models ...*mlp.Model) []Row {
-	rows, err := modelRows(models)
-	if err != nil {
-		report("score table", err)
-		return nil
-	}
-	scoreTable("scores: "+title, title, rows).show()
-	return rows
-}
-
-func modelRows(models []*mlp.Model) ([]Row, error) {
-	if err := usableAll(models); err != nil {
-		return nil, err
-	}
-	var rows []Row
-	for _, m := range models {
-		s, err := scores(m)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", Label(m), err)
-		}
-		lm, _ := lectureMatch(m.Spec)
-		if m.Trained != 1000 {
-			lm.Name = ""
-		}
-		rows = append(rows, Row{Name: Label(m), Ours: s, Lecture: lm.Name})
-	}
-	return rows, nil
-}
-
 // Approaches are the models of the lecture's comparison of its three remedies.
 type Approaches struct {
 	Big      *mlp.Model   // The big model, trained to the end.
@@ -430,41 +217,6 @@ func approachTable(a Approaches) ([]Row, error) {
 		Row{fmt.Sprintf("ensemble: average of %d x %s", len(a.Ensemble), member), ens.average, "ensemble"})
 	scoreTable("approaches", "Training and validation MSE of the four approaches", rows).show()
 	return rows, nil
-}
-
-// ensemble is what the ensemble cells compute of a list of members.
-type ensemble struct {
-	each        [][]float32 // Each member's predictions on the validation set.
-	mean        []float32   // Their average.
-	average     Scores      // The average's scores.
-	membersMean Scores      // The members' mean scores.
-	membersVal  []float64   // Each member's validation MSE.
-}
-
-func ensembleOf(members []*mlp.Model) (*ensemble, error) {
-	if err := usableAll(members); err != nil {
-		return nil, err
-	}
-	ds := Data()
-	e := &ensemble{}
-	for _, m := range members {
-		s, err := scores(m)
-		if err != nil {
-			return nil, err
-		}
-		e.membersMean.Train += s.Train / float64(len(members))
-		e.membersMean.Val += s.Val / float64(len(members))
-		e.membersVal = append(e.membersVal, s.Val)
-	}
-	_, train, err := mlp.AveragePredictionsWith(members, ds.TrainX, predict)
-	if err != nil {
-		return nil, err
-	}
-	if e.each, e.mean, err = mlp.AveragePredictionsWith(members, ds.ValX, predict); err != nil {
-		return nil, err
-	}
-	e.average = Scores{Train: mlp.MSE(train, ds.TrainY), Val: mlp.MSE(e.mean, ds.ValY)}
-	return e, nil
 }
 
 // PlotEnsemble draws every member's predictions in grey, their average in bold, the true function and the
@@ -557,10 +309,3 @@ func dropoutExpectation(rate float64) error {
 	t.show()
 	return nil
 }
-
-// ScalingCheck compares, at one input, a network's prediction with the mean of many training passes.
-type ScalingCheck struct {
-	X, Prediction, Mean, StdErr float64
-}
-
-func (c ScalingCheck) z() float64 { return (c.Mean - c.Prediction) / c.StdErr }

@@ -3,7 +3,6 @@ package lecture
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/golecture/regularization/pkg/data"
@@ -29,30 +28,6 @@ func Kernels(m *mlp.Model) {
 func Gradients(m *mlp.Model) *mlp.LayerGradients {
 	v, err := gradients(m)
 	return check("gradients", v, err)
-}
-
-var errNoGradients = errors.New("no gradients: the lecture.Gradients call before this one failed (see its error)")
-
-func gradients(m *mlp.Model) (*mlp.LayerGradients, error) {
-	if err := usable(m); err != nil {
-		return nil, err
-	}
-	ds := Data()
-	g, err := remember("gradients", func() (*mlp.LayerGradients, error) {
-		return m.Gradients(ds.TrainX, ds.TrainY)
-	}, fingerprint(m), dataDigest())
-	if err != nil {
-		return nil, err
-	}
-	if len(g.Kernels) != len(m.Weights) {
-		return nil, errors.New("a remembered result has the wrong size: run lecture.ClearCache() and this cell again")
-	}
-	for _, k := range g.Kernels {
-		if !(k.MaxAbs() < math.Inf(1)) {
-			return nil, fmt.Errorf("the gradient of %s is not finite: the model's loss overflows at these weights", k.Name)
-		}
-	}
-	return g, nil
 }
 
 // PrintGradients prints the kernel gradients of the first `first` and the last `last` layers in abbreviated
@@ -137,9 +112,6 @@ type SeedResult struct {
 	FirstLayerMax float64 // Largest |gradient| of the first layer's kernel after training.
 	Stuck         bool    // Validation MSE above half the targets' variance: no better than a constant.
 }
-
-// stuck is the rule for a fit that did not train: a validation MSE above half a constant prediction's.
-func stuck(s Scores) bool { return s.Val > 0.5*data.Variance(Data().ValY) }
 
 // SeedSweep fits spec with each seed (quietly, through the fit cache) and shows, per seed, the scores and
 // the first layer's largest gradient after training: how much a deep fit's outcome depends on its start.
