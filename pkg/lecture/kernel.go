@@ -223,7 +223,7 @@ func (d *declaration) skip() bool {
 	if m.Kind == "unsaved" {
 		return false // It trains again (there is no other copy); the note said so once.
 	}
-	noted.Store(true)
+	explained.Store(true)
 	return true
 }
 
@@ -248,7 +248,7 @@ func (d *declaration) done(trained bool, err error) {
 		d.write(marker{Kind: "interrupted", Cell: d.k.cell})
 		report("fit", fmt.Errorf("%v. Later cells will not restart it; rerun this cell to train it, or %s to drop "+
 			"it", in, d.rm()))
-		exit(1)
+		exit(0) // The user asked the cell to stop, and the line above says so: no second error from GoNB.
 	case err != nil && trained:
 		d.write(marker{Kind: "unsaved", Cell: d.k.cell})
 	case err != nil:

@@ -138,7 +138,7 @@ func Fit(spec *mlp.Spec) *mlp.Model {
 	if m != nil && d.later {
 		err = nil // Trained but not cached: its own cell showed the error, and the note said so once.
 	}
-	return check("fit "+spec.Architecture(), m, err)
+	return explain(check("fit "+spec.Architecture(), m, err))
 }
 
 // Ensemble fits `members` copies of spec, each with its own seeds drawn from spec's seed (see runner.Ensemble).
@@ -158,7 +158,19 @@ func Ensemble(spec *mlp.Spec, members int) []*mlp.Model {
 	unwatch()
 	d.done(len(ms) > 0, err) // Ends the program if the user interrupted a member's fit.
 	noticeCache()
+	if len(ms) == 0 && err != nil {
+		explained.Store(true)
+	}
 	return check("ensemble", ms, err)
+}
+
+// explain records that a nil model's absence has been explained (its error was shown), so that the uses
+// of it that follow in the same cell add nothing.
+func explain(m *mlp.Model) *mlp.Model {
+	if m == nil {
+		explained.Store(true)
+	}
+	return m
 }
 
 // waiting says whom a fit waits for, when another kernel is training it.
@@ -178,7 +190,7 @@ func Initial(spec *mlp.Spec) *mlp.Model {
 	}
 	m, err := mlp.Initial(spec)
 	d.done(m != nil, err)
-	return check("initial model", m, err)
+	return explain(check("initial model", m, err))
 }
 
 // Widths returns n copies of width: the hidden layers of a uniform network, for mlp.Stack(lecture.Widths(15,

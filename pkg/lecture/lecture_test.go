@@ -2,6 +2,7 @@ package lecture
 
 import (
 	"bytes"
+	"math"
 	"errors"
 	"io"
 	"os"
@@ -14,11 +15,11 @@ import (
 )
 
 // capture returns what f printed on standard output and standard error. Each capture stands for a cell of
-// its own: nothing reported or noted before it counts.
+// its own: nothing reported or explained before it counts.
 func capture(t *testing.T, f func()) string {
 	t.Helper()
 	missingSaid.Store(false)
-	noted.Store(false)
+	explained.Store(false)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestMissingInputsAreReportedNotShown(t *testing.T) {
 		"PrintGradients too many": func() { PrintGradients(g, 2, 1) },
 	} {
 		missingSaid.Store(false) // Each case stands for a cell of its own, with no note said before.
-		noted.Store(false)
+		explained.Store(false)
 		out := capture(t, f)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") {
@@ -231,7 +232,7 @@ func TestRememberComputesOnce(t *testing.T) {
 // A missing model is reported once per cell: the uses that follow the first add nothing.
 func TestMissingModelOncePerCell(t *testing.T) {
 	missingSaid.Store(false)
-	noted.Store(false)
+	explained.Store(false)
 	out := capture(t, func() {
 		PlotFit(nil)
 		Evaluate(nil)
@@ -239,5 +240,30 @@ func TestMissingModelOncePerCell(t *testing.T) {
 	})
 	if n := strings.Count(out, "error:"); n != 1 {
 		t.Errorf("%d error lines for three uses of a missing model: %q", n, out)
+	}
+}
+
+// Results read back from the cache are checked: crafted scores (negative, NaN) are computed again, and a
+// prediction with one value too many makes no cell panic.
+func TestCraftedResultsAreNotTrusted(t *testing.T) {
+	m := Fit(mlp.Stack(6).Seed(9).Epochs(5))
+	ds := Data()
+	save := func(v any, what string, parts ...any) {
+		key := fitcache.Key(append([]any{CodeHash(), what, backendIdentity()}, parts...)...)
+		if err := cache().Save(key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(Scores{Train: -1, Val: math.NaN()}, "scores", fingerprint(m), dataDigest())
+	var s Scores
+	out := capture(t, func() { s = Evaluate(m) })
+	if !(s.Train > 0 && s.Val > 0) || strings.Contains(out, "-1.0") || strings.Contains(out, "NaN") {
+		t.Errorf("crafted scores were shown: %v, %q", s, out)
+	}
+	grid := ds.GridX32()
+	save(make([]float32, len(grid)+1), "predict", fingerprint(m), digest(grid))
+	out = capture(t, func() { PlotEnsemble([]*mlp.Model{m, m}) })
+	if strings.Contains(out, "error") {
+		t.Errorf("a crafted prediction broke the plot: %q", out)
 	}
 }

@@ -44,6 +44,7 @@ func remember[T any](what string, compute func() (T, error), parts ...any) (T, e
 			return v, nil // Another kernel computed it while this one waited.
 		}
 	}
+	runner.Trace("computed "+what, key)
 	v, err := compute()
 	if err != nil {
 		return v, err

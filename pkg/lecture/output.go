@@ -47,7 +47,7 @@ func say(format string, args ...any) {
 // missing model is reported once per cell, and not at all after a note said why it is missing: the first
 // line states the cause, and the uses that follow add nothing.
 func report(what string, err error) {
-	if errors.Is(err, errNoModel) && (noted.Load() || missingSaid.Swap(true)) {
+	if errors.Is(err, errNoModel) && (explained.Load() || missingSaid.Swap(true)) {
 		return
 	}
 	line := fmt.Sprintf("error: %s: %v", what, err)
@@ -62,9 +62,10 @@ func report(what string, err error) {
 	})
 }
 
-// missingSaid records that this program (this cell) has reported a missing model; noted, that it has said
-// in a note that a declaration was left out: either way the uses of a nil model that follow add nothing.
-var missingSaid, noted atomic.Bool
+// missingSaid records that this program (this cell) has reported a missing model; explained, that it has shown
+// why a model is missing (a failed fit's error, or a note that a declaration was left out): either way the
+// uses of a nil model that follow add nothing.
+var missingSaid, explained atomic.Bool
 
 var errNoModel = errors.New("the model is missing (nil): run the cell that fits it first, and fix the error it printed")
 

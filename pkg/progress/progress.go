@@ -15,6 +15,7 @@
 package progress
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
@@ -113,6 +114,22 @@ func (b *Bar) Done() {
 		fmt.Fprintln(b.out)
 	case notebook:
 		gonbui.Sync() // The final line must reach the notebook even if the program ends right after.
+	}
+}
+
+// Stop replaces a shown bar by one line saying where the loop stopped, so that a fit interrupted or failed
+// leaves no bar that looks as if it were still running.
+func (b *Bar) Stop() {
+	if b == nil || b.mode == off || !b.shown {
+		return
+	}
+	line := fmt.Sprintf("%s: stopped at %s %d/%d", b.label, cmp.Or(b.unit, "epoch"), b.done, b.total)
+	switch b.mode {
+	case notebook:
+		gonbui.UpdateHTML(b.htmlID, `<div style="font-family:monospace">`+html.EscapeString(line)+`</div>`)
+		gonbui.Sync()
+	case terminal:
+		fmt.Fprintf(b.out, "\r%s\x1b[K\n", line)
 	}
 }
 

@@ -70,3 +70,14 @@ func TestCounter(t *testing.T) {
 		t.Errorf("Line = %q, want member 3/10 and 14s left, no loss", got)
 	}
 }
+
+// A stopped bar says where it stopped, and no longer shows a bar.
+func TestStopSaysWhere(t *testing.T) {
+	var out strings.Builder
+	b := New("fit 1x8", 100)
+	b.mode, b.out, b.shown, b.done = terminal, &out, true, 42
+	b.Stop()
+	if got := out.String(); !strings.Contains(got, "fit 1x8: stopped at epoch 42/100") || strings.Contains(got, "#") {
+		t.Errorf("stopped bar printed %q", got)
+	}
+}

@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 
 	"github.com/gomlx/compute"
 
@@ -126,6 +128,7 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	if !opts.Quiet {
 		bar = progress.New(label, spec.NumEpochs)
 	}
+	Trace("trained", key)
 	m, err := mlp.Train(spec, ds, b, func(epoch int, loss float64) error {
 		bar.Update(epoch, loss)
 		select {
@@ -136,7 +139,8 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 		}
 	})
 	if err != nil {
-		return nil, err // The bar keeps its last state: "done" would claim the fit finished.
+		bar.Stop() // Not Done: that would claim the fit finished.
+		return nil, err
 	}
 	bar.Done()
 	m.SetBackend(opts.Backend)
@@ -201,4 +205,24 @@ func Ensemble(spec *mlp.Spec, ds *data.Dataset, k int, seed uint64, opts Options
 	}
 	bar.Done()
 	return members, nil
+}
+
+// TraceEnvVar names a file to which every fit trained and every result computed (not loaded from the cache)
+// is appended as one line: "<pid> <what> <key>". It is for measuring, as how often kernels sharing a cache
+// repeat each other's work.
+const TraceEnvVar = "LECTURE_TRACE"
+
+// Trace appends one line to the file $LECTURE_TRACE names, if it is set. Lines are short single writes to
+// a file opened for appending, so lines from several processes do not interleave.
+func Trace(what, key string) {
+	path := os.Getenv(TraceEnvVar)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = fmt.Fprintf(f, "%d %s %s\n", os.Getpid(), strings.ReplaceAll(what, " ", "_"), key)
 }

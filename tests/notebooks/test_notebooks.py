@@ -197,8 +197,13 @@ NEW_PLOTS = {
 }
 
 
+NEW_TABLES = {"remedies": "remedies", "early-stopping": "early stopping", "ensemble-gain": "ensemble gain",
+              "dead-units": "dead units"}
+
+
 def test_new_plots_render(run):
-    """Each plot added beyond the lecture is in the notebook, and a screenshot of it goes to artifacts/plots."""
+    """Each plot and table added beyond the lecture is in the notebook, and a screenshot of it goes to
+    artifacts/plots."""
     executed, _, _ = run
     svg = {}
     for nb in executed.values():
@@ -207,11 +212,15 @@ def test_new_plots_render(run):
                 data = o.get("data", {})
                 if RESULTS_MIME in data and "image/svg+xml" in data:
                     svg[json.loads(data[RESULTS_MIME])["id"]] = data["image/svg+xml"]
+                elif RESULTS_MIME in data and "text/html" in data:
+                    svg[json.loads(data[RESULTS_MIME])["id"]] = (
+                        '<div style="font:15px sans-serif;padding:12px">' + data["text/html"] + "</div>")
     out = ARTIFACTS / "plots"
     out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium")
-    for name, id_ in NEW_PLOTS.items():
-        assert id_ in svg and "<svg" in svg[id_], f"no plot with id {id_!r}; plots: {sorted(svg)}"
+    for name, id_ in {**NEW_PLOTS, **NEW_TABLES}.items():
+        assert id_ in svg, f"no plot or table with id {id_!r}; ids: {sorted(svg)}"
+        assert name in NEW_TABLES or "<svg" in svg[id_], f"{id_!r} is not a plot"
         page = out / f"{name}.html"
         page.write_text(f'<html><body style="margin:0">{svg[id_]}</body></html>', encoding="utf-8")
         if chromium:
@@ -221,7 +230,7 @@ def test_new_plots_render(run):
                             f"--user-data-dir={ARTIFACTS / 'chromium-profile'}", "--hide-scrollbars",
                             "--window-size=900,760", f"--screenshot={shot}", page.as_uri()],
                            check=True, capture_output=True, timeout=120)
-            assert shot.stat().st_size > 20_000, f"the screenshot of {name} looks blank"
+            assert shot.stat().st_size > (5_000 if name in NEW_TABLES else 20_000), f"the screenshot of {name} looks blank"
 
 
 def outputs_of(nb):
