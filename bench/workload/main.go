@@ -205,8 +205,8 @@ func main() {
 		mse, err := m.Evaluate(ds.TrainX, ds.TrainY)
 		check(err)
 		start = start.Add(time.Since(pause))
-		res.Fits = append(res.Fits, FitResult{Group: f.Group, Name: f.Name, Epochs: spec.NumEpochs, Seconds: sec, TrainMSE: mse})
-		fmt.Fprintf(os.Stderr, "workload: %-42s %4d epochs %8.3f s  train MSE %.5f\n", f.Name, spec.NumEpochs, sec, mse)
+		res.Fits = append(res.Fits, FitResult{Group: f.Group, Name: f.Name, Epochs: spec.Settings().NumEpochs, Seconds: sec, TrainMSE: mse})
+		fmt.Fprintf(os.Stderr, "workload: %-42s %4d epochs %8.3f s  train MSE %.5f\n", f.Name, spec.Settings().NumEpochs, sec, mse)
 	}
 	res.WorkloadSeconds = time.Since(start).Seconds()
 
@@ -312,7 +312,7 @@ type dump struct {
 func writeDump(path, initPath string, ds *data.Dataset) error {
 	spec := mlp.Stack(1, 1) // Carries mlp's defaults, which the peers must match.
 	d := dump{TrainX: ds.TrainX, TrainY: ds.TrainY, ValX: ds.ValX, ValY: ds.ValY, Fits: workload(), Micro: micro(),
-		Adam: spec.Adam, InitSD: spec.InitSD}
+		Adam: spec.Settings().Adam, InitSD: spec.Settings().InitSD}
 	if err := writeJSON(path, d); err != nil {
 		return err
 	}

@@ -163,8 +163,7 @@ func earlyStopping(m *mlp.Model, patience Patience) ([]StopRow, error) {
 		{fmt.Sprintf("the lecture's: stop at epoch %d", EarlyStop), EarlyStop, EarlyStop},
 		{fmt.Sprintf("patience %d, keep the best epoch's weights", patience), best + 1, stop},
 	} {
-		spec := m.Spec.Clone().Epochs(r.epochs)
-		spec.RecordHistory = false
+		spec := m.Spec.Clone().Epochs(r.epochs).WithoutHistory()
 		fit, err := fitQuietly(spec, fmt.Sprintf("fit %s, %d epochs", spec.Architecture(), r.epochs))
 		if err != nil {
 			return nil, err

@@ -154,7 +154,7 @@ func Ensemble(spec *mlp.Spec, members int) []*mlp.Model {
 		return nil
 	}
 	stop, unwatch := d.stop()
-	ms, err := runner.Ensemble(spec, Data(), members, spec.SeedFrom, runner.Options{Cache: cache(), Stop: stop})
+	ms, err := runner.Ensemble(spec, Data(), members, spec.Settings().SeedFrom, runner.Options{Cache: cache(), Stop: stop})
 	unwatch()
 	d.done(len(ms) > 0, err) // Ends the program if the user interrupted a member's fit.
 	noticeCache()

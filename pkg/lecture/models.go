@@ -55,12 +55,12 @@ func lectureDropout(rate float64) *mlp.Spec {
 // whatever the seeds), if there is one.
 func lectureMatch(spec *mlp.Spec) (lectureModel, bool) {
 	shape := func(s *mlp.Spec) string {
-		c := s.Clone()
-		for i, l := range c.Layers {
-			c.Layers[i] = l.Seeded(0, 0)
+		set := s.Settings()
+		for i, l := range set.Layers {
+			set.Layers[i] = l.Seeded(0, 0)
 		}
-		c.SeedFrom, c.DropoutSeed = 0, 0
-		return c.Key()
+		set.SeedFrom, set.DropoutSeed, set.RecordHistory = 0, 0, false
+		return fmt.Sprintf("%#v", set)
 	}
 	for _, lm := range lectureModels {
 		if lm.spec != nil && shape(lm.spec()) == shape(spec) {
@@ -89,8 +89,8 @@ func Label(m *mlp.Model) string {
 	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
 		parts = append(parts, string(a))
 	}
-	if m.Spec.InitSD != 0.05 {
-		parts = append(parts, fmt.Sprintf("initial sd %g", m.Spec.InitSD))
+	if m.Spec.Settings().InitSD != 0.05 {
+		parts = append(parts, fmt.Sprintf("initial sd %g", m.Spec.Settings().InitSD))
 	}
 	if m.Trained == 0 {
 		parts = append(parts, "untrained")
@@ -114,8 +114,8 @@ func describe(m *mlp.Model) string {
 	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
 		extra = append(extra, string(a))
 	}
-	if m.Spec.InitSD != 0.05 {
-		extra = append(extra, fmt.Sprintf("initial sd %g", m.Spec.InitSD))
+	if m.Spec.Settings().InitSD != 0.05 {
+		extra = append(extra, fmt.Sprintf("initial sd %g", m.Spec.Settings().InitSD))
 	}
 	if m.Trained == 0 {
 		extra = append(extra, "untrained")

@@ -152,7 +152,7 @@ func seedSweep(spec *mlp.Spec, seeds []uint64) ([]SeedResult, error) {
 	}
 	bar.Done()
 	t.Title = fmt.Sprintf("%s, %d epochs, by seed; a constant prediction scores %.4f", spec.Architecture(),
-		spec.NumEpochs, data.Variance(ds.ValY))
+		spec.Settings().NumEpochs, data.Variance(ds.ValY))
 	t.Note = fmt.Sprintf("%d of %d seeds stuck.", stuckCount, len(seeds))
 	t.Data = map[string]any{"rows": out, "stuck": stuckCount}
 	t.show()

@@ -353,7 +353,7 @@ func TestEnsembleAverageBeatsItsMembersOnAverage(t *testing.T) {
 	}
 }
 
-// Every field of Spec and of Layer takes part in the key, found by reflection so that a field added later
+// Every field of Settings and of Layer takes part in the key, found by reflection so that a field added later
 // is covered too; RecordHistory alone does not.
 func TestKeyCoversEveryField(t *testing.T) {
 	base := dropoutNet(8, 0.2)
@@ -392,7 +392,7 @@ func TestKeyCoversEveryField(t *testing.T) {
 				elem := func(s *Spec) reflect.Value { return field(s).Index(1) }
 				walk(name+"[1]", elem, f.Type.Elem())
 				c := base.Clone()
-				c.Layers = c.Layers[:len(c.Layers)-1]
+				c.set.Layers = c.set.Layers[:len(c.set.Layers)-1]
 				if c.Key() == key {
 					t.Errorf("dropping a layer leaves the key unchanged")
 				}
@@ -406,7 +406,7 @@ func TestKeyCoversEveryField(t *testing.T) {
 			}
 		}
 	}
-	walk("", func(s *Spec) reflect.Value { return reflect.ValueOf(s).Elem() }, reflect.TypeOf(Spec{}))
+	walk("", func(s *Spec) reflect.Value { return reflect.ValueOf(&s.set).Elem() }, reflect.TypeOf(Settings{}))
 	if checked < 12 {
 		t.Errorf("only %d fields checked", checked)
 	}

@@ -70,8 +70,8 @@ func initialWeights(spec *Spec) []Weights {
 	in := 1
 	for i, l := range dense {
 		out[i] = Weights{In: in, Out: l.Units,
-			Kernel: normals(l.KernelSeed, in*l.Units, spec.InitSD),
-			Bias:   normals(l.BiasSeed, l.Units, spec.InitSD)}
+			Kernel: normals(l.KernelSeed, in*l.Units, spec.set.InitSD),
+			Bias:   normals(l.BiasSeed, l.Units, spec.set.InitSD)}
 		in = l.Units
 	}
 	return out
@@ -113,8 +113,8 @@ func (m *Model) Check() error {
 		}
 		in = w.Out
 	}
-	if m.Trained != 0 && m.Trained != m.Spec.NumEpochs {
-		return fmt.Errorf("trained for %d epochs, but its spec says %d", m.Trained, m.Spec.NumEpochs)
+	if m.Trained != 0 && m.Trained != m.Spec.set.NumEpochs {
+		return fmt.Errorf("trained for %d epochs, but its spec says %d", m.Trained, m.Spec.set.NumEpochs)
 	}
 	if h := m.History; h != nil && (len(h.Loss) != m.Trained || len(h.ValLoss) != m.Trained) {
 		return fmt.Errorf("history of %d/%d epochs for a fit of %d", len(h.Loss), len(h.ValLoss), m.Trained)
@@ -346,11 +346,11 @@ func apply(a Activation, x float64) float64 {
 
 // dropoutScale applies, in prediction mode, the scaling of the dropout layers that follow dense layer l.
 func dropoutScale(spec *Spec, l int, xs []float32) []float32 {
-	if spec.DropoutMode != ScaleAtPredict {
+	if spec.set.DropoutMode != ScaleAtPredict {
 		return xs
 	}
 	dense := -1
-	for _, layer := range spec.Layers {
+	for _, layer := range spec.set.Layers {
 		switch {
 		case layer.Kind == DenseLayer:
 			dense++
@@ -384,7 +384,7 @@ func (m *Model) Summary() string {
 	fmt.Fprintf(&sb, "Model: %q\n%s", "mlp_"+m.Spec.Architecture(), rule)
 	fmt.Fprintf(&sb, "%-30s %-18s %12s\n%s", "Layer (type)", "Output Shape", "Param #", double)
 	total, dense, width := 0, 0, 1
-	for i, l := range m.Spec.Layers {
+	for i, l := range m.Spec.set.Layers {
 		name, params := "", 0
 		switch l.Kind {
 		case DenseLayer:

@@ -40,10 +40,10 @@ type netKey struct {
 // netFor returns the shared net of spec's architecture on backend b.
 func netFor(b compute.Backend, spec *Spec) (*net, error) {
 	arch := spec.Clone()
-	for i, l := range arch.Layers {
-		arch.Layers[i] = l.Seeded(0, 0)
+	for i, l := range arch.set.Layers {
+		arch.set.Layers[i] = l.Seeded(0, 0)
 	}
-	arch.NumEpochs, arch.InitSD, arch.DropoutSeed, arch.SeedFrom, arch.RecordHistory = 0, 0, 0, 0, false
+	arch.set.NumEpochs, arch.set.InitSD, arch.set.DropoutSeed, arch.set.SeedFrom, arch.set.RecordHistory = 0, 0, 0, 0, false
 	key := netKey{backend: b, arch: arch.Key()}
 	if n, ok := nets.Load(key); ok {
 		return n.(*net), nil
@@ -65,7 +65,7 @@ func netFor(b compute.Backend, spec *Spec) (*net, error) {
 	}
 	// The optimizer's state (step counter, moments) and the random state exist from the start, so that the
 	// training loops' graphs see every variable before their loop body is built (see trainLoop).
-	kerasadam.New(arch.Adam).CreateState(n.store.RootScope())
+	kerasadam.New(arch.set.Adam).CreateState(n.store.RootScope())
 	if err := n.store.SetRNGStateFromSeed(0); err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (n *net) forward(scope *model.Scope, x *graph.Node, training bool, stopAfte
 	g := x.Graph()
 	scope.Store().SetTraining(g, training)
 	dense := -1
-	for i, l := range n.spec.Layers {
+	for i, l := range n.spec.set.Layers {
 		switch l.Kind {
 		case DenseLayer:
 			dense++
@@ -99,8 +99,8 @@ func (n *net) forward(scope *model.Scope, x *graph.Node, training bool, stopAfte
 			}
 			if training {
 				rate := graph.Scalar(g, dtypes.Float32, l.Rate)
-				x = layers.DropoutNormalize(scope.At("dropout_%d", i), x, rate, n.spec.DropoutMode == Inverted)
-			} else if n.spec.DropoutMode == ScaleAtPredict {
+				x = layers.DropoutNormalize(scope.At("dropout_%d", i), x, rate, n.spec.set.DropoutMode == Inverted)
+			} else if n.spec.set.DropoutMode == ScaleAtPredict {
 				x = graph.MulScalar(x, 1-l.Rate)
 			}
 		}
@@ -249,7 +249,7 @@ func (n *net) exec(kind graphKind, layer int) (*model.Exec, error) {
 	}
 	var e *model.Exec
 	var err error
-	opt := kerasadam.New(n.spec.Adam)
+	opt := kerasadam.New(n.spec.set.Adam)
 	switch kind {
 	case execTrain:
 		e, err = model.NewExec(n.backend, n.store, func(scope *model.Scope, x, y, epochs *graph.Node) *graph.Node {

@@ -1,6 +1,8 @@
 package mlp
 
 import (
+	"bytes"
+	"encoding/gob"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -112,14 +114,11 @@ func (d DropoutMode) String() string {
 	return "DropoutMode(" + strconv.Itoa(int(d)) + ")"
 }
 
-// Spec is everything that decides what a fit computes: the layers, their seeds, the training length, the
-// optimizer, the initialization and the dropout masks. It is plain data; the fit cache hashes it whole
-// (see [Spec.Key]), so a field added here can never be left out of the key. How a fit is run (cache,
-// progress, backend) is not part of it.
-//
-// Build one with [Sequential] or [Stack] and the chained setters, each of which changes the Spec and returns
-// it; read it through its fields.
-type Spec struct {
+// Settings are everything that decides what a fit computes: the layers, their seeds, the training length,
+// the optimizer, the initialization and the dropout masks. They are plain data, hashed whole by the fit
+// cache (see [Spec.Key]), so a field added here can never be left out of the key. How a fit is run (cache,
+// progress, backend) is not part of them.
+type Settings struct {
 	Layers      []Layer
 	NumEpochs   int              // Full-batch Adam steps.
 	Adam        kerasadam.Config // Optimizer settings.
@@ -130,8 +129,33 @@ type Spec struct {
 	// RecordHistory asks for the per-epoch training and validation loss. It changes what is recorded, not
 	// the weights, so it is not part of the key: a fit with history also serves a request without.
 	RecordHistory bool
+}
 
+// Spec describes a network and its training. Make one with [Sequential] or [Stack] and change it with the
+// chained methods (Seed, Epochs, WithHistory, ...), the one way to set each setting; read it with
+// [Spec.Settings].
+type Spec struct {
+	set Settings
 	err error // A setter's misuse, reported by Validate.
+}
+
+// Settings returns a copy of the spec's settings.
+func (s *Spec) Settings() Settings {
+	c := s.set
+	c.Layers = slices.Clone(c.Layers)
+	return c
+}
+
+// GobEncode lets a Spec travel in the fit cache as its settings.
+func (s *Spec) GobEncode() ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(s.set)
+	return b.Bytes(), err
+}
+
+// GobDecode reads what GobEncode wrote.
+func (s *Spec) GobDecode(raw []byte) error {
+	return gob.NewDecoder(bytes.NewReader(raw)).Decode(&s.set)
 }
 
 // DefaultEpochs is the number of full-batch steps a fit takes unless [Spec.Epochs] says otherwise.
@@ -142,21 +166,21 @@ const DefaultEpochs = 1000
 // 1000 epochs, initial weights N(0, 0.05²), inverted dropout with mask seed 1, no history. Dense layers
 // without seeds get those of DrawSeeds(1, hidden layers).
 func Sequential(layers ...Layer) *Spec {
-	s := &Spec{
+	s := &Spec{set: Settings{
 		Layers:      slices.Clone(layers),
 		NumEpochs:   DefaultEpochs,
 		Adam:        kerasadam.Defaults(),
 		InitSD:      0.05,
 		DropoutMode: Inverted,
 		DropoutSeed: 1,
-	}
+	}}
 	if n := s.numDense(); n > 0 && n <= MaxDepth+1 {
 		seeds := DrawSeeds(1, n-1)
 		j := 0
-		for i, l := range s.Layers {
+		for i, l := range s.set.Layers {
 			if l.Kind == DenseLayer {
 				if l.KernelSeed == 0 && l.BiasSeed == 0 {
-					s.Layers[i] = l.Seeded(seeds.Kernel[j], seeds.Bias[j])
+					s.set.Layers[i] = l.Seeded(seeds.Kernel[j], seeds.Bias[j])
 				}
 				j++
 			}
@@ -183,7 +207,7 @@ func Stack(hidden ...int) *Spec {
 // Clone returns an independent copy.
 func (s *Spec) Clone() *Spec {
 	out := *s
-	out.Layers = slices.Clone(s.Layers)
+	out.set.Layers = slices.Clone(s.set.Layers)
 	return &out
 }
 
@@ -195,11 +219,11 @@ func (s *Spec) Seed(seed uint64) *Spec {
 		return s // Validate reports the depth.
 	}
 	seeds := DrawSeeds(seed, n-1)
-	s.SeedFrom = seed
+	s.set.SeedFrom = seed
 	j := 0
-	for i, l := range s.Layers {
+	for i, l := range s.set.Layers {
 		if l.Kind == DenseLayer {
-			s.Layers[i] = l.Seeded(seeds.Kernel[j], seeds.Bias[j])
+			s.set.Layers[i] = l.Seeded(seeds.Kernel[j], seeds.Bias[j])
 			j++
 		}
 	}
@@ -208,36 +232,39 @@ func (s *Spec) Seed(seed uint64) *Spec {
 
 // HiddenActivation sets the activation of every hidden dense layer (the output layer stays linear).
 func (s *Spec) HiddenActivation(a Activation) *Spec {
-	last := len(s.Layers) - 1
-	for i, l := range s.Layers {
+	last := len(s.set.Layers) - 1
+	for i, l := range s.set.Layers {
 		if l.Kind == DenseLayer && i != last {
-			s.Layers[i].Activation = a
+			s.set.Layers[i].Activation = a
 		}
 	}
 	return s
 }
 
 // Epochs sets the number of full-batch Adam steps.
-func (s *Spec) Epochs(n int) *Spec { s.NumEpochs = n; return s }
+func (s *Spec) Epochs(n int) *Spec { s.set.NumEpochs = n; return s }
 
 // Optimizer replaces the Adam settings.
-func (s *Spec) Optimizer(c kerasadam.Config) *Spec { s.Adam = c; return s }
+func (s *Spec) Optimizer(c kerasadam.Config) *Spec { s.set.Adam = c; return s }
 
 // InitStdDev sets the standard deviation of the normal initializer (default 0.05).
-func (s *Spec) InitStdDev(sd float64) *Spec { s.InitSD = sd; return s }
+func (s *Spec) InitStdDev(sd float64) *Spec { s.set.InitSD = sd; return s }
 
 // Masks sets the dropout convention and the seed of the dropout masks.
 func (s *Spec) Masks(mode DropoutMode, seed int64) *Spec {
-	s.DropoutMode, s.DropoutSeed = mode, seed
+	s.set.DropoutMode, s.set.DropoutSeed = mode, seed
 	return s
 }
 
 // WithHistory records, per epoch, the training loss and the validation loss.
-func (s *Spec) WithHistory() *Spec { s.RecordHistory = true; return s }
+func (s *Spec) WithHistory() *Spec { s.set.RecordHistory = true; return s }
+
+// WithoutHistory records no per-epoch losses (the default).
+func (s *Spec) WithoutHistory() *Spec { s.set.RecordHistory = false; return s }
 
 func (s *Spec) numDense() int {
 	n := 0
-	for _, l := range s.Layers {
+	for _, l := range s.set.Layers {
 		if l.Kind == DenseLayer {
 			n++
 		}
@@ -248,7 +275,7 @@ func (s *Spec) numDense() int {
 // DenseLayers returns the dense layers in order (the last is the output layer).
 func (s *Spec) DenseLayers() []Layer {
 	var out []Layer
-	for _, l := range s.Layers {
+	for _, l := range s.set.Layers {
 		if l.Kind == DenseLayer {
 			out = append(out, l)
 		}
@@ -285,7 +312,7 @@ func (s *Spec) Architecture() string {
 	}
 	rates := map[float64]int{}
 	var order []float64
-	for _, l := range s.Layers {
+	for _, l := range s.set.Layers {
 		if l.Kind == DropoutLayer {
 			if rates[l.Rate] == 0 {
 				order = append(order, l.Rate)
@@ -370,15 +397,15 @@ func (s *Spec) Validate() error {
 	case len(dense) > MaxDepth:
 		return fmt.Errorf("%d dense layers: at most %d are allowed", len(dense), MaxDepth)
 	}
-	if s.Layers[0].Kind != DenseLayer {
+	if s.set.Layers[0].Kind != DenseLayer {
 		return fmt.Errorf("layer 0 is %v: the network must start with a dense layer (dropout on the single input "+
-			"would erase it)", s.Layers[0])
+			"would erase it)", s.set.Layers[0])
 	}
-	last := s.Layers[len(s.Layers)-1]
+	last := s.set.Layers[len(s.set.Layers)-1]
 	if last.Kind != DenseLayer || last.Units != 1 || last.Activation != Linear {
 		return fmt.Errorf("the last layer is %v: it must be the output layer, mlp.Dense(1, mlp.Linear)", last)
 	}
-	for i, l := range s.Layers {
+	for i, l := range s.set.Layers {
 		switch l.Kind {
 		case DenseLayer:
 			switch {
@@ -404,18 +431,18 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("layer %d: kind %q: make layers with mlp.Dense or mlp.Dropout", i, string(l.Kind))
 		}
 	}
-	if s.NumEpochs < 1 || s.NumEpochs > MaxEpochs {
-		return fmt.Errorf("epochs = %d: need between 1 and %d", s.NumEpochs, MaxEpochs)
+	if s.set.NumEpochs < 1 || s.set.NumEpochs > MaxEpochs {
+		return fmt.Errorf("epochs = %d: need between 1 and %d", s.set.NumEpochs, MaxEpochs)
 	}
-	if s.DropoutMode != Inverted && s.DropoutMode != ScaleAtPredict {
-		return fmt.Errorf("dropout mode = %d: use mlp.Inverted or mlp.ScaleAtPredict", int(s.DropoutMode))
+	if s.set.DropoutMode != Inverted && s.set.DropoutMode != ScaleAtPredict {
+		return fmt.Errorf("dropout mode = %d: use mlp.Inverted or mlp.ScaleAtPredict", int(s.set.DropoutMode))
 	}
-	if err := s.Adam.Validate(); err != nil {
+	if err := s.set.Adam.Validate(); err != nil {
 		return err
 	}
-	if sd := float64(float32(s.InitSD)); !(sd > 0) || math.IsInf(sd, 0) {
+	if sd := float64(float32(s.set.InitSD)); !(sd > 0) || math.IsInf(sd, 0) {
 		return fmt.Errorf("initializer standard deviation = %g (%g in float32): need a finite value > 0 in "+
-			"float32, e.g. 0.05", s.InitSD, sd)
+			"float32, e.g. 0.05", s.set.InitSD, sd)
 	}
 	return nil
 }
@@ -438,7 +465,7 @@ func (s *Spec) CheckSize(trainPoints, valPoints int) error {
 // Key is the whole spec printed with Go syntax (%#v), RecordHistory cleared: every field takes part, so two
 // specs that can train different weights never share a key.
 func (s *Spec) Key() string {
-	c := s.Clone()
-	c.RecordHistory, c.err = false, nil
-	return fmt.Sprintf("%#v", *c)
+	c := s.set
+	c.RecordHistory = false
+	return fmt.Sprintf("%#v", c)
 }

@@ -24,7 +24,7 @@ const (
 type EpochFunc func(epoch int, loss float64) error
 
 // Train fits spec on ds.TrainX/ds.TrainY, one full-batch Keras-form Adam step per epoch, on backend b (nil:
-// backend.Get()). With spec.RecordHistory it also records the validation loss on ds.ValX/ds.ValY after every
+// backend.Get()). With spec.set.RecordHistory it also records the validation loss on ds.ValX/ds.ValY after every
 // step. each, if not nil, is called after every epoch; epochs run in chunks of one execution each (about a
 // quarter of a second's worth), so each is called for a chunk's epochs when that chunk ends, and an error
 // from it stops the fit at the end of a chunk.
@@ -51,7 +51,7 @@ func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc)
 		return nil, err
 	}
 	valPoints := 0
-	if spec.RecordHistory {
+	if spec.set.RecordHistory {
 		valPoints = len(ds.ValX)
 	}
 	if err := spec.CheckSize(len(ds.TrainX), valPoints); err != nil {
@@ -75,10 +75,10 @@ func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc)
 	kind := execTrain
 	args := []any{column(ds.TrainX), column(ds.TrainY)}
 	var history *History
-	if spec.RecordHistory {
+	if spec.set.RecordHistory {
 		kind = execTrainVal
 		args = append(args, column(ds.ValX), column(ds.ValY))
-		history = &History{Loss: make([]float64, 0, spec.NumEpochs), ValLoss: make([]float64, 0, spec.NumEpochs)}
+		history = &History{Loss: make([]float64, 0, spec.set.NumEpochs), ValLoss: make([]float64, 0, spec.set.NumEpochs)}
 	}
 	e, err := n.exec(kind, 0)
 	if err != nil {
@@ -87,8 +87,8 @@ func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc)
 	// Epochs run in chunks, one execution each (see trainLoop). The first chunk is short; later ones are sized
 	// to take about chunkTarget, so that the progress line moves and an interrupt stops the fit promptly.
 	chunk := firstChunk
-	for done := 0; done < spec.NumEpochs; {
-		count := min(chunk, spec.NumEpochs-done, loopCapacity)
+	for done := 0; done < spec.set.NumEpochs; {
+		count := min(chunk, spec.set.NumEpochs-done, loopCapacity)
 		if !n.loops() {
 			count = 1
 		}
@@ -118,7 +118,7 @@ func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc)
 			if math.IsNaN(loss) || math.IsInf(loss, 0) || (history != nil && (math.IsNaN(val) || math.IsInf(val, 0))) {
 				return nil, fmt.Errorf("epoch %d of %d: the fit diverged (training loss %v, validation loss %v): "+
 					"lower the learning rate (%g) or the initial standard deviation (%g), or scale the targets down",
-					epoch, spec.NumEpochs, loss, val, spec.Adam.LearningRate, spec.InitSD)
+					epoch, spec.set.NumEpochs, loss, val, spec.set.Adam.LearningRate, spec.set.InitSD)
 			}
 			if history != nil {
 				history.Loss, history.ValLoss = append(history.Loss, loss), append(history.ValLoss, val)
@@ -133,7 +133,7 @@ func trainSteps(spec *Spec, ds *data.Dataset, b compute.Backend, each EpochFunc)
 		perEpoch := time.Since(start) / time.Duration(count)
 		chunk = max(1, int(chunkTarget/max(perEpoch, time.Microsecond)))
 	}
-	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), Trained: spec.NumEpochs, backend: b}
+	m := &Model{Spec: spec.Clone(), History: history, Backend: b.Name(), Trained: spec.set.NumEpochs, backend: b}
 	for i, v := range n.kernels {
 		k, err := v.Value()
 		if err != nil {
@@ -161,7 +161,7 @@ func checkFinal(m *Model, ds *data.Dataset) error {
 	spec := m.Spec
 	if err := m.Check(); err != nil {
 		return fmt.Errorf("after %d epochs the fit diverged: %w; lower the learning rate (%g)",
-			spec.NumEpochs, err, spec.Adam.LearningRate)
+			spec.set.NumEpochs, err, spec.set.Adam.LearningRate)
 	}
 	final, err := m.Evaluate(ds.TrainX, ds.TrainY)
 	if err == nil && final > DivergedFactor*max(data.Variance(ds.TrainY), 1e-12) {
@@ -170,7 +170,7 @@ func checkFinal(m *Model, ds *data.Dataset) error {
 	}
 	if err != nil {
 		return fmt.Errorf("after %d epochs the fit diverged: %v; lower the learning rate (%g) or the initial "+
-			"standard deviation (%g)", spec.NumEpochs, err, spec.Adam.LearningRate, spec.InitSD)
+			"standard deviation (%g)", spec.set.NumEpochs, err, spec.set.Adam.LearningRate, spec.set.InitSD)
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (n *net) reset(spec *Spec) error {
 			}
 		}
 	}
-	return n.store.SetRNGStateFromSeed(spec.DropoutSeed)
+	return n.store.SetRNGStateFromSeed(spec.set.DropoutSeed)
 }
 
 func checkDataset(ds *data.Dataset) error {

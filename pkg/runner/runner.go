@@ -111,7 +111,7 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	release, err := cache.LockWait(key, label, opts.Stop, opts.Waiting)
 	if errors.Is(err, fitcache.ErrStopped) {
-		return nil, &Interrupted{Label: label + " (while waiting for another process)", Epochs: spec.NumEpochs}
+		return nil, &Interrupted{Label: label + " (while waiting for another process)", Epochs: spec.Settings().NumEpochs}
 	}
 	if err != nil {
 		return nil, err
@@ -126,14 +126,14 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	var bar *progress.Bar
 	if !opts.Quiet {
-		bar = progress.New(label, spec.NumEpochs)
+		bar = progress.New(label, spec.Settings().NumEpochs)
 	}
 	Trace("trained", key)
 	m, err := mlp.Train(spec, ds, b, func(epoch int, loss float64) error {
 		bar.Update(epoch, loss)
 		select {
 		case <-opts.Stop:
-			return &Interrupted{Label: label, Epoch: epoch, Epochs: spec.NumEpochs}
+			return &Interrupted{Label: label, Epoch: epoch, Epochs: spec.Settings().NumEpochs}
 		default:
 			return nil
 		}
@@ -163,13 +163,13 @@ func load(cache *fitcache.Cache, key string, spec *mlp.Spec) (*mlp.Model, bool) 
 		_ = cache.Remove(key)
 		return nil, false
 	}
-	if spec.RecordHistory && m.History == nil {
+	if spec.Settings().RecordHistory && m.History == nil {
 		return nil, false // Refit with history; the new entry replaces this one.
 	}
-	if !spec.RecordHistory {
+	if !spec.Settings().RecordHistory {
 		m.History = nil
 	}
-	m.Spec.RecordHistory = spec.RecordHistory
+	m.Spec = spec.Clone() // The same key: it differs at most in whether it records a history.
 	return &m, true
 }
 

@@ -84,7 +84,7 @@ func main() {
 	}
 
 	points, valPoints := len(ds.TrainX), 0
-	if spec.RecordHistory {
+	if spec.Settings().RecordHistory {
 		valPoints = len(ds.ValX)
 	}
 	if *history {
