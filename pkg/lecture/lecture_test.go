@@ -2,9 +2,9 @@ package lecture
 
 import (
 	"bytes"
-	"math"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
