@@ -85,19 +85,7 @@ func Label(m *mlp.Model) string {
 	if m == nil || m.Spec == nil || len(m.Spec.DenseLayers()) == 0 {
 		return "(missing model)"
 	}
-	parts := []string{m.Spec.Architecture()}
-	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
-		parts = append(parts, string(a))
-	}
-	if m.Spec.Settings().InitSD != 0.05 {
-		parts = append(parts, fmt.Sprintf("initial sd %g", m.Spec.Settings().InitSD))
-	}
-	if m.Trained == 0 {
-		parts = append(parts, "untrained")
-	} else {
-		parts = append(parts, fmt.Sprintf("%d epochs", m.Trained))
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(append([]string{m.Spec.Architecture()}, qualities(m)...), ", ")
 }
 
 // describe titles a figure of a model: "5 hidden layers of 256 units, 1000 epochs" and the like.
@@ -110,19 +98,23 @@ func describe(m *mlp.Model) string {
 			arch = fmt.Sprintf("1 hidden layer of %d units", hidden[0])
 		}
 	}
-	var extra []string
+	return strings.Join(append([]string{arch}, qualities(m)...), ", ")
+}
+
+// qualities are what a model's name adds to its architecture: an activation other than ReLU, an initial
+// scale other than the lecture's, and its training.
+func qualities(m *mlp.Model) []string {
+	var out []string
 	if a := m.Spec.DenseLayers()[0].Activation; a != mlp.ReLU {
-		extra = append(extra, string(a))
+		out = append(out, string(a))
 	}
-	if m.Spec.Settings().InitSD != 0.05 {
-		extra = append(extra, fmt.Sprintf("initial sd %g", m.Spec.Settings().InitSD))
+	if sd := m.Spec.Settings().InitSD; sd != 0.05 {
+		out = append(out, fmt.Sprintf("initial sd %g", sd))
 	}
 	if m.Trained == 0 {
-		extra = append(extra, "untrained")
-	} else {
-		extra = append(extra, fmt.Sprintf("%d epochs", m.Trained))
+		return append(out, "untrained")
 	}
-	return arch + ", " + strings.Join(extra, ", ")
+	return append(out, fmt.Sprintf("%d epochs", m.Trained))
 }
 
 // noiseFloor is the MSE of the true function itself on (xs, ys): what no model beats on average.
