@@ -136,3 +136,44 @@ def test_gopls_does_not_outlive_a_dead_kernel(monkeypatch, tmp_path):
             km.shutdown_kernel(now=True)
         except Exception:
             pass
+
+
+def test_a_read_only_shared_cache_is_noted_once(monkeypatch, tmp_path):
+    """A class's shared fit cache, mounted read-only: fits in it load, a new fit goes to the student's private
+    directory, and the note saying so appears once, in the first cell that meets it, not in every later cell."""
+    import subprocess
+
+    shared, mounted, home = tmp_path / "shared", tmp_path / "mounted", tmp_path / "home"
+    for d in (shared, mounted, home):
+        d.mkdir()
+    monkeypatch.setenv("LECTURE_FIT_CACHE", str(shared))
+    monkeypatch.setenv("LECTURE_PROGRESS", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))  # Where the private fallback goes.
+    km, kc = start_new_kernel(kernel_name="gonb")  # Fill the shared cache with one fit first.
+    try:
+        assert "ready" in run(kc, IMPORTS)
+        assert "error:" not in run(kc, 'var a = lecture.Fit(mlp.Stack(4).Seed(1).Epochs(5))\n\n%%\nfmt.Println("a")')
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    if subprocess.run(["mount", "--bind", str(shared), str(mounted)], capture_output=True).returncode != 0:
+        pytest.skip("a read-only bind mount needs root (mount --bind)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mounted)], check=True, capture_output=True)
+        monkeypatch.setenv("LECTURE_FIT_CACHE", str(mounted))
+        km, kc = start_new_kernel(kernel_name="gonb")
+        try:
+            outs = [run(kc, IMPORTS),
+                    run(kc, 'var a = lecture.Fit(mlp.Stack(4).Seed(1).Epochs(5))\n\n%%\nfmt.Println("a")'),
+                    run(kc, 'var b = lecture.Fit(mlp.Stack(5).Seed(1).Epochs(5))\n\n%%\nfmt.Println("b")'),
+                    run(kc, '%%\nfmt.Println("later", 6*7)')]
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=False)
+        text = "".join(outs)
+        assert "error:" not in text, outs
+        assert text.count("note:") == 1 and "read-only" in text, outs
+        assert "later 42" in outs[3] and "note:" not in outs[3], outs
+        assert list(home.rglob("*.fit")), "the new fit did not go to the private directory"
+    finally:
+        subprocess.run(["umount", str(mounted)], capture_output=True)
