@@ -184,26 +184,33 @@ func TestEntryCopiedToAnotherKeyIsDropped(t *testing.T) {
 	}
 }
 
-// loadWithin runs Load in a goroutine and fails the test if it has not returned after a generous timeout,
-// which only a hang would exceed.
+// within runs f in a goroutine and fails the test if it has not returned after a generous timeout, which only
+// a hang would exceed.
+func within[T any](t *testing.T, what string, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s hangs", what)
+		panic("unreachable")
+	}
+}
+
+// loadWithin is Load, within a timeout.
 func loadWithin(t *testing.T, c *Cache, key string) (bool, error) {
 	t.Helper()
 	type result struct {
 		hit bool
 		err error
 	}
-	done := make(chan result, 1)
-	go func() {
+	r := within(t, "Load", func() result {
 		hit, err := c.Load(key, &entry{})
-		done <- result{hit, err}
-	}()
-	select {
-	case r := <-done:
-		return r.hit, r.err
-	case <-time.After(5 * time.Second):
-		t.Fatal("Load hangs")
-		return false, nil
-	}
+		return result{hit, err}
+	})
+	return r.hit, r.err
 }
 
 // TestLoadRefusesWhatIsNotAnEntryFile: a named pipe, a symbolic link (to /dev/zero, which would never end),

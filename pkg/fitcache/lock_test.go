@@ -25,28 +25,20 @@ func failIn(dir string, errno syscall.Errno) func(string) error {
 	}
 }
 
-// lockWithin runs LockWait in a goroutine and fails the test if it has not returned after a generous
-// timeout, which only a hang would exceed.
+// lockWithin is LockWait, within a timeout.
 func lockWithin(t *testing.T, c *Cache, key string) (func(), error) {
 	t.Helper()
 	type result struct {
 		release func()
 		err     error
 	}
-	done := make(chan result, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go func() {
+	r := within(t, "Lock", func() result {
 		release, err := c.LockWait(key, "test", stop, nil)
-		done <- result{release, err}
-	}()
-	select {
-	case r := <-done:
-		return r.release, r.err
-	case <-time.After(5 * time.Second):
-		t.Fatal("Lock hangs")
-		return nil, nil
-	}
+		return result{release, err}
+	})
+	return r.release, r.err
 }
 
 // TestLockReplacesWhatIsNotALockFile: a named pipe (which a blocking open would wait on forever), a symbolic
