@@ -257,8 +257,6 @@ type ScalingCheck struct {
 
 func (c ScalingCheck) z() float64 { return (c.Mean - c.Prediction) / c.StdErr }
 
-var errNoGradients = errors.New("no gradients: the lecture.Gradients call before this one failed (see its error)")
-
 func gradients(m *mlp.Model) (*mlp.LayerGradients, error) {
 	if err := usable(m); err != nil {
 		return nil, err

@@ -182,3 +182,5 @@ func fitFirstLayer(spec *mlp.Spec, label string) (seedFit, error) {
 		return seedFit{sc, g.MaxAbsByLayer()[0]}, nil
 	}, fitKey(spec))
 }
+
+var errNoGradients = errors.New("no gradients: the lecture.Gradients call before this one failed (see its error)")
