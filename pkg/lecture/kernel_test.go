@@ -30,18 +30,30 @@ func fakeKernelWith(t *testing.T) func(decls, body string) {
 	}
 }
 
+// exitCalled is what the exit hook panics with: like os.Exit, the cell's program goes no further.
+type exitCalled struct{}
+
+// realInterrupts is the interrupt watch the package uses outside tests.
+var realInterrupts = interrupts
+
+// interruptEveryFit makes every fit of the test see the user's interrupt at once, and exit panic with
+// exitCalled; it returns the count of exit calls. Both hooks are restored when the test ends.
+func interruptEveryFit(t *testing.T) *int {
+	interrupted := make(chan struct{})
+	close(interrupted)
+	savedExit := exit
+	t.Cleanup(func() { interrupts, exit = realInterrupts, savedExit })
+	interrupts = func() (<-chan struct{}, func()) { return interrupted, func() {} }
+	exited := new(int)
+	exit = func(int) { *exited++; panic(exitCalled{}) }
+	return exited
+}
+
 // An interrupted fit ends its cell with one error line and caches nothing; a later cell does not restart
 // it and says so once; rerunning the declaring cell trains it.
 func TestInterruptedFitIsNotRestartedByLaterCells(t *testing.T) {
 	cell := fakeKernel(t)
-	interrupted := make(chan struct{})
-	close(interrupted)
-	savedInterrupts, savedExit := interrupts, exit
-	defer func() { interrupts, exit = savedInterrupts, savedExit }()
-	interrupts = func() (<-chan struct{}, func()) { return interrupted, func() {} }
-	exited := 0
-	type exitCalled struct{}
-	exit = func(int) { exited++; panic(exitCalled{}) } // Like os.Exit, the cell's program goes no further.
+	exited := interruptEveryFit(t)
 	spec := func() *mlp.Spec { return mlp.Stack(7).Epochs(40) }
 
 	cell(`lecture.PlotFit(model, "a", false)`)
@@ -55,14 +67,14 @@ func TestInterruptedFitIsNotRestartedByLaterCells(t *testing.T) {
 		Fit(spec())
 	})
 	oneError(t, "the interrupted cell", out, "interrupted at epoch 1 of 40: nothing was cached")
-	if exited != 1 || !strings.Contains(out, "rerun this cell") {
-		t.Errorf("exit called %d times; output %q", exited, out)
+	if *exited != 1 || !strings.Contains(out, "rerun this cell") {
+		t.Errorf("exit called %d times; output %q", *exited, out)
 	}
 	if n := cache().Len() - before; n != 0 {
 		t.Errorf("%d fits cached by an interrupted fit", n)
 	}
 
-	interrupts = savedInterrupts // From here on nobody interrupts.
+	interrupts = realInterrupts // From here on nobody interrupts.
 	cell(`lecture.Summary(model)`)
 	for i, want := range []string{"note: ", ""} {
 		var m *mlp.Model
@@ -136,13 +148,7 @@ func TestUnsavedFitSaysSoOnce(t *testing.T) {
 // still does not restart a fit interrupted in an earlier one, and rerunning that cell does.
 func TestInterruptedFitInACellWithoutMain(t *testing.T) {
 	cell := fakeKernelWith(t)
-	interrupted := make(chan struct{})
-	close(interrupted)
-	savedInterrupts, savedExit := interrupts, exit
-	defer func() { interrupts, exit = savedInterrupts, savedExit }()
-	interrupts = func() (<-chan struct{}, func()) { return interrupted, func() {} }
-	type exitCalled struct{}
-	exit = func(int) { panic(exitCalled{}) }
+	interruptEveryFit(t)
 	spec := func() *mlp.Spec { return mlp.Stack(7).Seed(3).Epochs(40) }
 
 	cell("var long = 2\n", "")
@@ -150,7 +156,7 @@ func TestInterruptedFitInACellWithoutMain(t *testing.T) {
 		defer func() { _ = recover() }()
 		Fit(spec())
 	})
-	interrupts = savedInterrupts
+	interrupts = realInterrupts
 	cell("var long = 2\nvar other = 3\n", "")
 	var m *mlp.Model
 	out := capture(t, func() { m = Fit(spec()) })
