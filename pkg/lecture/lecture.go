@@ -100,11 +100,22 @@ func usable(m *mlp.Model) error {
 	if m == nil {
 		return errNoModel
 	}
-	if err := m.Check(); err != nil {
-		return fmt.Errorf("the model is not usable: %w; fit it with lecture.Fit", err)
+	if err, ok := checked.Load(m); ok {
+		err, _ := err.(error) // A nil error is stored as a nil interface.
+		return err
 	}
-	return nil
+	err := m.Check()
+	if err != nil {
+		err = fmt.Errorf("the model is not usable: %w; fit it with lecture.Fit", err)
+	}
+	checked.Store(m, err)
+	return err
 }
+
+// checked keeps each model's verdict for the life of the program: a model is never changed after it is made
+// (as for fingerprints), and checking scans every weight, 4 million for the dropout network, which every cell
+// function asks for.
+var checked sync.Map // *mlp.Model -> error (nil: usable)
 
 // usableAll is usable for each member of a list, naming the first bad one.
 func usableAll(ms []*mlp.Model) error {
