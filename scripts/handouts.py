@@ -3,7 +3,8 @@
 For each notebook it writes, into the output folder:
   <name>.ipynb          the executed notebook (outputs included),
   <name>.html           the handout with code and outputs,
-  <name>.student.html   the same without code cells (only explanations and outputs).
+  <name>.student.html   the same without code cells (only explanations and outputs),
+  <name>.slides.html    reveal.js slides (the cells' slide metadata), reveal.js inlined from .tools/reveal.
 
 Handouts are self-contained: plots are inline SVG, CSS is inlined, and the template drops the scripts the
 stock template loads from the network. Run through scripts/handouts.sh, which sets up the environment first.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, SlidesExporter
 
 SCRIPTS = Path(__file__).resolve().parent  # Holds the handout_template/ nbconvert template.
 REPO = SCRIPTS.parent
@@ -39,6 +40,36 @@ def execute(path, log, timeout=3600):
     start = time.monotonic()
     client.execute(stdout=log, stderr=log)  # Handed to the kernel's process: its log stays out of the terminal.
     return nb, time.monotonic() - start
+
+
+# reveal.js as scripts/setup.sh installs it (pinned by scripts/reveal/package-lock.json).
+REVEAL = REPO / ".tools" / "reveal" / "node_modules" / "reveal.js"
+# A theme's @import of its web fonts: dropped, so the slides use the system's fonts and fetch nothing.
+CSS_IMPORT = re.compile(r"@import url\([^)]*\);")
+
+
+def offline_reveal():
+    """The text of reveal.js, its stylesheet, the white theme and the speaker-notes plugin, for inlining."""
+    def read(rel):
+        path = REVEAL / rel
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: scripts/setup.sh installs reveal.js (it needs npm)")
+        return path.read_text(encoding="utf-8")
+    return {"js": read("dist/reveal.js"), "css": read("dist/reveal.css"),
+            "theme": CSS_IMPORT.sub("", read("dist/theme/white.css")), "notes": read("plugin/notes/notes.js")}
+
+
+def to_slides(nb):
+    """The notebook as one self-contained reveal.js page: a slide per section (the cells' slideshow
+    metadata), the code-note cells as speaker notes or left out."""
+    exporter = SlidesExporter(template_name="slides_template", extra_template_basedirs=[str(SCRIPTS)],
+                              exclude_input_prompt=True, exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title_of(nb)},
+                                                         "offline_reveal": offline_reveal()})
+    found = EXTERNAL.search(html)
+    if found:
+        raise RuntimeError(f"slides would fetch an external resource: {found.group(0)!r}")
+    return html
 
 
 # Markdown cells tagged so talk about the code; the student handout, which shows no code, leaves them out.
@@ -93,6 +124,9 @@ def build_one(path, out_dir, log):
     nbformat.write(nb, written[0])
     written[1].write_text(to_html(nb, with_code=True), encoding="utf-8")
     written[2].write_text(to_html(nb, with_code=False), encoding="utf-8")
+    if REVEAL.is_dir():  # Without npm, setup.sh installs no reveal.js: main() says the slides were not made.
+        written.append(out_dir / f"{path.stem}.slides.html")
+        written[3].write_text(to_slides(nb), encoding="utf-8")
     return path.name, seconds, written
 
 
@@ -116,6 +150,8 @@ def main():
         print(f"handouts: {name} executed in {seconds:.0f}s")
         for w in written:
             print(f"  {w.resolve()}")
+    if not REVEAL.is_dir():
+        print(f"handouts: no slides: reveal.js is not in {REVEAL} (scripts/setup.sh installs it where npm is)")
     return 0
 
 

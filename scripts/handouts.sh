@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/handouts.sh — the main job: set up (idempotently), execute every notebook through the GoNB kernel and
-# write self-contained HTML handouts, with code and without (student version), into handouts/ (or $1).
+# write self-contained HTML handouts, with code and without (student version), and reveal.js slides, into
+# handouts/ (or $1).
 #
 #   scripts/handouts.sh [OUT_DIR]
 #

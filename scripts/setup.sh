@@ -300,6 +300,33 @@ step_lab_settings() {
   done_step lab-settings
 }
 
+# ---- step: reveal.js for the slide handouts ------------------------------------------------------------
+# scripts/handouts.py inlines reveal.js into each <notebook>.slides.html, so the slides open from disk with no
+# network. The version is pinned by scripts/reveal/package-lock.json (with its integrity hash) and installed by
+# npm ci into .tools/reveal. Without npm the step says so and the handouts are made without slides.
+step_reveal() {
+  local dir="$TOOLS/reveal" key
+  if ! command -v npm >/dev/null 2>&1; then
+    skip_step reveal "no npm: the slide handouts (<notebook>.slides.html) will not be made"
+    return
+  fi
+  if [[ ! -f "$REPO/scripts/reveal/package-lock.json" ]]; then
+    skip_step reveal "no scripts/reveal/ in this copy (a Docker layer that copies setup.sh alone)"
+    return
+  fi
+  key="$(key_of "$(node --version)" @"$REPO/scripts/reveal/package-lock.json")"
+  if fresh reveal "$key" && [[ -f "$dir/node_modules/reveal.js/dist/reveal.js" ]]; then
+    skip_step reveal
+    return
+  fi
+  begin
+  mkdir -p "$dir"
+  cp "$REPO/scripts/reveal/package.json" "$REPO/scripts/reveal/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  stamp reveal "$key"
+  done_step reveal
+}
+
 # ---- browser test bits: Chromium (Debian) and playwright-core (npm) ------------------------------------
 # Only tests/browser needs these, so the lab and handout path never pulls Chromium in.
 # ---- step: strip notebook outputs on commit ------------------------------------------------------------
@@ -354,6 +381,7 @@ step_pjrt
 step_pjrt_cuda
 step_kernelspec
 step_lab_settings
+step_reveal
 step_git_filter
 if [[ "$WANT_BROWSER" == 1 ]]; then
   step_browser

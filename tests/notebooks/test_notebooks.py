@@ -324,6 +324,9 @@ def test_handouts_are_self_contained_and_render(run):
             html = (out / (p.stem + suffix)).read_text(encoding="utf-8")
             assert handouts.EXTERNAL.search(html) is None
             assert html.count("data:image/svg+xml;base64,") >= 3, f"{p.stem}{suffix} lacks its plots"
+        slides = (out / (p.stem + ".slides.html")).read_text(encoding="utf-8")
+        assert handouts.EXTERNAL.search(slides) is None and "Reveal.initialize(" in slides
+        assert slides.count("data:image/svg+xml;base64,") >= 3, f"{p.stem}.slides.html lacks its plots"
         student = (out / (p.stem + ".student.html")).read_text(encoding="utf-8")
         assert "lecture.Setup()" not in student, "the student handout must not show code"
         # A student reads the handout on its own: no backend line, no talk of code it does not show.
