@@ -30,12 +30,35 @@ RUN apt-get update \
       python3 python3-venv ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
+# The user, as in the Jupyter Docker images and as Binder (repo2docker) asks: NB_USER with UID NB_UID (1000)
+# in group users (GID 100). Everything below is built by that user, so nothing needs a chown (which would copy
+# every file into a layer of its own). What the lab writes at run time (its home, Go's build cache, the fit
+# cache) is group-writable, and made with umask 002, so that `docker compose up lab` can also run as the host's
+# own UID in group 100 (LAB_UID in docker-compose.yml) and save notebooks that the host user owns.
+ARG NB_USER=jovyan
+ARG NB_UID=1000
+ARG NB_GID=100
+RUN useradd --create-home --uid "$NB_UID" --gid "$NB_GID" --shell /bin/bash "$NB_USER" \
+ && mkdir -p /workspace /var/cache/golecture/fits \
+ && chown "$NB_UID:$NB_GID" /workspace /var/cache/golecture/fits "/home/$NB_USER" \
+ && chmod 2775 /workspace /var/cache/golecture/fits "/home/$NB_USER"
+USER $NB_UID
 WORKDIR /workspace
 
 # Fits are cached here (pkg/fitcache reads $LECTURE_FIT_CACHE): the warm-up below fills it, and
-# docker-compose.yml mounts a named volume on it, which Docker seeds with this content when it creates it.
-ENV LECTURE_FIT_CACHE=/var/cache/golecture/fits \
-    GOMLX_NO_AUTO_INSTALL=1
+# docker-compose.yml mounts a named volume on it, which Docker seeds with this content when it creates it
+# (the class hub mounts it read-only: a student's new fits then go to ~/.cache/golecture/fits-private).
+# PATH, GOEXPERIMENT and JUPYTER_PATH are scripts/env.sh's, so that `jupyter` and `jupyterhub-singleuser`
+# work when started by another command line than scripts/lab.sh (the hub's spawner, Binder, Kubernetes).
+# Go's build cache sits outside $HOME, which the class hub mounts a student's own volume on.
+ENV HOME=/home/$NB_USER \
+    USER=$NB_USER \
+    LECTURE_FIT_CACHE=/var/cache/golecture/fits \
+    GOMLX_NO_AUTO_INSTALL=1 \
+    GOCACHE=/workspace/.cache/go-build \
+    GOEXPERIMENT=simd \
+    JUPYTER_PATH=/workspace/.venv/share/jupyter \
+    PATH=/workspace/.tools/bin:/workspace/.venv/bin:/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # Set-up first, from its inputs only, so that editing the project's sources does not redo it: .venv
 # (Jupyter), .tools/bin (gonb, goimports, gopls), .tools/pjrt (the PJRT CPU plugin from its pinned PyPI
@@ -43,21 +66,23 @@ ENV LECTURE_FIT_CACHE=/var/cache/golecture/fits \
 # path); then the Go modules the project builds with. setup.sh only warns when the plugin download fails
 # (a developer can still work on the pure-Go backend): an image without the plugin is an error.
 ARG LECTURE_CUDA=0
-COPY requirements*.txt go.mod go.sum ./
-COPY third_party ./third_party
-COPY scripts/env.sh scripts/setup.sh scripts/with-extra-ca.sh ./scripts/
-RUN --mount=type=secret,id=extra_ca \
-    LECTURE_CUDA="$LECTURE_CUDA" scripts/with-extra-ca.sh scripts/setup.sh \
+COPY --chown=$NB_UID:$NB_GID requirements*.txt go.mod go.sum ./
+COPY --chown=$NB_UID:$NB_GID third_party ./third_party
+COPY --chown=$NB_UID:$NB_GID scripts/env.sh scripts/setup.sh scripts/with-extra-ca.sh ./scripts/
+RUN --mount=type=secret,id=extra_ca,mode=0444 \
+    umask 002 \
+ && LECTURE_CUDA="$LECTURE_CUDA" scripts/with-extra-ca.sh scripts/setup.sh \
  && scripts/with-extra-ca.sh go mod download \
  && test -s .tools/pjrt/pjrt_c_api_cpu_plugin.so
 
 # The project. Then a warm start for the class: the notebooks are executed once through the GoNB kernel
 # (scripts/handouts.sh, which also leaves the HTML handouts in /workspace/handouts), which fills the fit
 # cache and Go's build cache, so that the first Run All in the lab only loads its fits.
-COPY . .
+COPY --chown=$NB_UID:$NB_GID . .
 ARG LECTURE_WARM=1
-RUN --mount=type=secret,id=extra_ca \
-    scripts/setup.sh \
+RUN --mount=type=secret,id=extra_ca,mode=0444 \
+    umask 002 \
+ && scripts/setup.sh \
  && if [ "$LECTURE_WARM" = 1 ]; then \
       scripts/with-extra-ca.sh scripts/handouts.sh /workspace/handouts; \
     else \

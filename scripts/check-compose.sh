@@ -12,7 +12,10 @@
 #    LECTURE_CUDA=1, with an NVIDIA device reservation and GOMLX_BACKEND naming the CUDA plugin that
 #    `LECTURE_CUDA=1 scripts/setup.sh` installs. The Dockerfile is checked too: its PJRT plugin comes from
 #    scripts/setup.sh (no go-xla installer, no `latest`, no LECTURE_NO_XLA), which it runs with
-#    LECTURE_CUDA. (scripts/docker-test.sh builds the image and serves the lab for real.)
+#    LECTURE_CUDA. The image runs as UID 1000 and the lab as a user; service hub (profile class only) publishes
+#    127.0.0.1:8000, mounts the Docker socket, spawns the lab's image on its own network, and starts after
+#    fits-seed has seeded the read-only class fit cache from that image. (scripts/docker-test.sh builds the
+#    images and serves the lab and the hub for real.)
 # 3. The checker itself: a copy of the file with an unknown key must be rejected, so a validator that
 #    quietly accepts anything (a stub, a changed tool) fails this script instead of passing it.
 set -euo pipefail
@@ -36,14 +39,16 @@ trap 'rm -rf "$tmp"' EXIT
 # 1. Schema (a variable the file interpolates may be unset: compose's defaults apply).
 docker-compose -f "$file" config >"$tmp/config.yml"
 docker-compose -f "$file" --profile gpu config -q
-echo "check-compose: schema ok ($file, also with --profile gpu)"
+docker-compose -f "$file" --profile class config >"$tmp/class.yml"
+echo "check-compose: schema ok ($file, also with --profile gpu and --profile class)"
 
 # 2. Intent. docker-compose runs on Debian's python3, which has PyYAML (a dependency of docker-compose).
-/usr/bin/python3 - "$tmp/config.yml" "$(dirname "$file")/Dockerfile" <<'EOF'
+/usr/bin/python3 - "$tmp/config.yml" "$(dirname "$file")/Dockerfile" "$tmp/class.yml" <<'EOF'
 import re, sys, yaml
 
 cfg = yaml.safe_load(open(sys.argv[1]))
 dockerfile = open(sys.argv[2]).read()
+class_cfg = yaml.safe_load(open(sys.argv[3]))
 services = cfg.get("services", {})
 problems = []
 
@@ -58,8 +63,8 @@ need(any(str(p).startswith("127.0.0.1:8888:8888") for p in lab.get("ports", []))
      "service lab publishes 127.0.0.1:8888:8888")
 need(any(str(v).split(":")[1:2] == ["/workspace/notebooks"] and str(v).split(":")[0].endswith("/notebooks")
          for v in lab.get("volumes", [])), "service lab mounts ./notebooks on /workspace/notebooks")
-m = re.search(r"^ENV LECTURE_FIT_CACHE=(\S+)", dockerfile, re.M)
-need(m, "the Dockerfile sets LECTURE_FIT_CACHE (ENV LECTURE_FIT_CACHE=... on a line of its own)")
+m = re.search(r"^(?:ENV)?\s+LECTURE_FIT_CACHE=(\S+)", dockerfile, re.M)
+need(m, "the Dockerfile sets LECTURE_FIT_CACHE (LECTURE_FIT_CACHE=... on a line of its own in an ENV)")
 fit_cache = m.group(1) if m else "?"
 volumes = cfg.get("volumes") or {}
 def named_volume_on(service, target):
@@ -94,10 +99,35 @@ need(any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", [])
 need(all(str(p).startswith("127.0.0.1:") for s in services.values() for p in s.get("ports", [])),
      "every published port is on the host's loopback")
 
+# Non-root: the image's user is UID 1000 (the Jupyter images' and Binder's), and the lab runs as a user too.
+need(re.search(r"^ARG NB_UID=1000$", dockerfile, re.M) and re.search(r"^USER \$NB_UID$", dockerfile, re.M),
+     "the Dockerfile runs as ARG NB_UID=1000 (USER $NB_UID)")
+need(str(lab.get("user", "")).split(":")[0] not in ("", "0", "root"), "service lab runs as a non-root user")
+
+# The class hub: profile class only, on loopback, spawning containers of the lab's image on its own network,
+# with the shared fit cache seeded from that image.
+cs = class_cfg.get("services", {})
+hub, seed = cs.get("hub", {}), cs.get("fits-seed", {})
+henv = hub.get("environment", {})
+need(hub.get("profiles") == ["class"], "service hub is only in profile class")
+need(any(str(p).startswith("127.0.0.1:8000:8000") for p in hub.get("ports", [])), "service hub publishes 127.0.0.1:8000:8000")
+need(any(str(v).startswith("/var/run/docker.sock:") for v in hub.get("volumes", [])), "service hub mounts the Docker socket")
+need(henv.get("HUB_IMAGE") == lab.get("image") == seed.get("image"), "the hub spawns, and fits-seed seeds from, the lab's image")
+net = (class_cfg.get("networks") or {}).get("class", {}).get("name")
+need(net and henv.get("HUB_NETWORK") == net and "class" in (hub.get("networks") or {}),
+     "the hub is on the network it spawns students on (HUB_NETWORK)")
+cvol = (class_cfg.get("volumes") or {})
+seeded = [v for v in seed.get("volumes", []) if str(v).split(":")[1:2] == [fit_cache]]
+need(seeded and str(seeded[0]).endswith(":ro") and cvol.get(str(seeded[0]).split(":")[0], {}).get("name") == henv.get("HUB_FITS_VOLUME"),
+     "fits-seed mounts the class fit cache volume (HUB_FITS_VOLUME) read-only at the image's fit cache path")
+need((hub.get("depends_on") or {}).get("fits-seed", {}).get("condition") == "service_completed_successfully",
+     "the hub starts after fits-seed has seeded the class fit cache")
+
 if problems:
     sys.exit("check-compose: the file does not do what the project needs:\n  - " + "\n  - ".join(problems))
 print(f"check-compose: intent ok (lab on 127.0.0.1:8888 with ./notebooks and the fit cache {fit_cache} on a volume;"
-      " lab-gpu in profile gpu, LECTURE_CUDA=1, the CUDA plugin, an NVIDIA GPU; the Dockerfile's plugin from setup.sh)")
+      " lab-gpu in profile gpu, LECTURE_CUDA=1, the CUDA plugin, an NVIDIA GPU; the Dockerfile's plugin from setup.sh;"
+      " the image's user UID 1000; the hub in profile class on loopback, spawning the lab's image, the class fit cache seeded)")
 EOF
 
 # 3. The checker must reject a broken copy, for the reason planted in it.

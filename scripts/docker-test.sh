@@ -3,8 +3,9 @@
 # repository's Dockerfile, starts the compose service lab (docker-compose.yml), and drives that lab in
 # headless Chromium (tests/browser/lab.spec.mjs with LAB_URL/LAB_TOKEN): Restart Kernel and Run All of
 # notebook 01 with no error and its plots, then interrupting a long fit. Then it checks that tini is PID 1
-# and left no zombie, that ./notebooks is the host's, and that the fit cache volume, seeded from the image,
-# keeps what is written to it across `down` and `up`. scripts/test.sh runs it as a section of its own.
+# and left no zombie, that the lab runs as the host user's UID (not root) and saves notebooks the host user
+# owns, and that the fit cache volume, seeded from the image, keeps what is written to it across `down` and
+# `up`. Last, the class hub (scripts/hub-test.sh). scripts/test.sh runs it as a section of its own.
 #
 #   scripts/docker-test.sh
 #
@@ -245,7 +246,18 @@ if [[ -z "${LAB_HOST_PORT:-}" ]]; then
   fi
 fi
 LAB_TOKEN="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-export LAB_HOST_PORT LAB_TOKEN
+# The lab serves a copy of the notebooks owned by a user other than root and other than the image's jovyan (as
+# root, UID 4321; otherwise this user), run as that user (LAB_UID), to show that what it saves is the host user's.
+LAB_NOTEBOOKS="$(mktemp -d /var/tmp/golecture-notebooks.XXXXXX)"
+TMP_DIRS+=("$LAB_NOTEBOOKS")
+cp "$REPO"/notebooks/*.ipynb "$LAB_NOTEBOOKS/"
+LAB_UID="$(id -u)"
+if [[ $EUID -eq 0 ]]; then
+  LAB_UID=4321
+  chown -R "$LAB_UID:100" "$LAB_NOTEBOOKS"
+fi
+chmod 775 "$LAB_NOTEBOOKS"
+export LAB_HOST_PORT LAB_TOKEN LAB_NOTEBOOKS LAB_UID
 url="http://127.0.0.1:$LAB_HOST_PORT"
 
 # up_lab: `compose up lab` (detached), then waits for the lab to answer; sets UP_S to the seconds it took
@@ -275,8 +287,11 @@ say "lab answered in ${UP_S}s on $url (${COMPOSE[*]} up lab)"
 dexec() { "$DOCKER" exec "$container" "$@"; }
 
 # Sanity of what the browser test relies on: the host's notebooks and the image's fit cache.
-[[ "$(dexec sha256sum "/workspace/$NOTEBOOK" | cut -d' ' -f1)" == "$(sha256sum "$NOTEBOOK" | cut -d' ' -f1)" ]] ||
-  die "the container's /workspace/$NOTEBOOK is not the host's file: ./notebooks is not mounted"
+host_nb="$LAB_NOTEBOOKS/$(basename "$NOTEBOOK")"
+[[ "$(dexec sha256sum "/workspace/$NOTEBOOK" | cut -d' ' -f1)" == "$(sha256sum "$host_nb" | cut -d' ' -f1)" ]] ||
+  die "the container's /workspace/$NOTEBOOK is not the host's file: \$LAB_NOTEBOOKS is not mounted"
+[[ "$(dexec id -u)" == "$LAB_UID" ]] || die "the lab runs as UID $(dexec id -u), not LAB_UID=$LAB_UID"
+say "the lab runs as UID $LAB_UID (LAB_UID), not root; the image's own user is $("$DOCKER" image inspect --format '{{.Config.User}}' "$image")"
 fits_image="$(dexec sh -c "ls $FIT_CACHE_VOLUME_PATH | grep -c '\\.fit\$'" || true)"
 ((fits_image > 0)) || die "the fit cache volume holds no fit: it was not seeded from the image's warm cache"
 say "the fit cache volume holds the image's $fits_image fits"
@@ -284,7 +299,7 @@ say "the fit cache volume holds the image's $fits_image fits"
 # ---- the browser test, against the lab in the container -------------------------------------------------
 say "browser test of $NOTEBOOK in the container (log: artifacts/docker/lab-spec.log)"
 status_before="$(git status --porcelain 2>/dev/null || true)"
-if ! LAB_URL="$url" LAB_TOKEN="$LAB_TOKEN" ARTIFACTS_DIR="$out" node tests/browser/lab.spec.mjs "$NOTEBOOK" "$MIN_SVG" \
+if ! LAB_URL="$url" LAB_TOKEN="$LAB_TOKEN" ARTIFACTS_DIR="$out" node tests/browser/lab.spec.mjs "$host_nb" "$MIN_SVG" \
   >"$out/lab-spec.log" 2>&1; then
   cat "$out/lab-spec.log" >&2
   die "the browser test failed in the container (screenshots in $out)"
@@ -303,6 +318,14 @@ if [[ "$status_before" != "$status_after" ]]; then
   die "the browser test in the container changed the clone's git status"
 fi
 
+# A notebook the lab saves is the host user's file.
+curl -fsS -o /dev/null -X PUT -H "Authorization: token $LAB_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"type": "notebook", "content": {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}}' \
+  "$url/api/contents/saved-by-the-lab.ipynb" || die "the lab could not save a notebook into the mounted folder"
+owner="$(stat -c %u "$LAB_NOTEBOOKS/saved-by-the-lab.ipynb")"
+[[ "$owner" == "$LAB_UID" ]] || die "a notebook the lab saved is owned by UID $owner on the host, not $LAB_UID"
+say "a notebook the lab saved is owned on the host by UID $owner, the host user's (LAB_UID)"
+
 # ---- tini and the cell processes ------------------------------------------------------------------------
 dexec ps -eo pid,ppid,stat,etime,args >"$out/processes.txt" 2>&1 || true
 pid1="$(dexec cat /proc/1/cmdline | tr '\0' ' ')"
@@ -319,5 +342,8 @@ up_lab
 [[ "$(dexec cat "$FIT_CACHE_VOLUME_PATH/docker-test-marker" 2>/dev/null)" == "$marker" ]] ||
   die "a file written to the fit cache did not survive compose down and up"
 say "the fit cache volume keeps what is written to it across compose down/up (lab answered again in ${UP_S}s)"
+
+# ---- the class hub, on the same engine and lab image ---------------------------------------------------------
+"$REPO/scripts/hub-test.sh"
 
 say "ok in $(since "$T_ALL")s"

@@ -38,8 +38,8 @@ log="${LAB_LOG:-$TOOLS/logs/lab.log}"
 chmod 600 "$log" # The kernels' output may be private too.
 echo "lab: JupyterLab at http://$url_host:$port/lab?token=$token"
 echo "lab: its log goes to $log; Ctrl+C stops it"
-# New notebooks default to the GoNB kernel. No news feed nor update check: the lab makes no call
-# outside this machine. The token goes in the environment, which only this user can read
+# New notebooks default to the GoNB kernel, and the lab makes no call outside this machine (no news feed nor
+# update check): scripts/setup.sh's server-config step. The token goes in the environment, which only this user can read
 # (/proc/<pid>/environ), never on the command line, which every local user can (/proc/<pid>/cmdline).
 # Everything the server starts carries lab_mark in its environment: see leftovers below.
 lab_mark="$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -49,9 +49,6 @@ GOLECTURE_LAB="$lab_mark" JUPYTER_TOKEN="$token" "$VENV/bin/jupyter" lab \
   --ServerApp.port="$port" \
   --ServerApp.port_retries=0 \
   --ServerApp.root_dir="$REPO/notebooks" \
-  --MappingKernelManager.default_kernel_name=gonb \
-  --LabApp.news_url=None \
-  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
   "${extra[@]}" "$@" </dev/null >>"$log" 2>&1 &
 server=$!
 

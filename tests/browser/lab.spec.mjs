@@ -22,6 +22,8 @@
 // that lab's root directory (the container mounts ./notebooks). No server is started then; the lab's
 // autosave is turned off through its settings API for the test and put back afterwards; and Run All is
 // Kernel > Restart Kernel and Run All Cells, since the lab may already have a kernel for the notebook.
+// A student's lab on the class hub (scripts/hub-test.sh): LAB_URL=http://HOST/user/NAME, LAB_TOKEN one of the
+// student's API tokens, and LAB_HUB_LOGIN=NAME:PASSWORD, with which the browser signs in on the hub's login page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -188,7 +190,7 @@ async function waitForLab(serverProc) {
   await waitFor(`JupyterLab to answer at ${base}`, 120_000, async () => {
     if (serverProc && serverProc.exitCode !== null) throw new Error(`jupyter lab exited with ${serverProc.exitCode}; see artifacts/${NB_NAME}-jupyter.log`);
     try {
-      return (await fetch(`${base}/api/status?token=${token}`)).ok;
+      return (await fetch(`${base}/api/status`, { headers: { Authorization: `token ${token}` } })).ok;
     } catch {
       return false;
     }
@@ -259,6 +261,18 @@ async function launchBrowser() {
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => { if (m.type() === 'error') logs.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  if (process.env.LAB_HUB_LOGIN) await hubLogin(process.env.LAB_HUB_LOGIN);
+}
+
+// A lab that a JupyterHub serves (LAB_URL .../user/NAME) takes no token in the page's URL: the student signs in
+// through the hub's login page first (LAB_HUB_LOGIN=name:password), as a person does.
+async function hubLogin(login) {
+  const sep = login.indexOf(':');
+  await page.goto(`${new URL(base).origin}/hub/login`);
+  await page.locator('#username_input').fill(login.slice(0, sep));
+  await page.locator('#password_input').fill(login.slice(sep + 1));
+  await Promise.all([page.waitForNavigation({ timeout: 60_000 }), page.locator('#password_input').press('Enter')]);
+  assert.ok(!page.url().includes('/hub/login'), `signing in to the hub failed (still on ${page.url()})`);
 }
 
 after(async () => {
