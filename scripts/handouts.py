@@ -4,7 +4,8 @@ For each notebook it writes, into the output folder:
   <name>.ipynb          the executed notebook (outputs included),
   <name>.html           the handout with code and outputs,
   <name>.student.html   the same without code cells (only explanations and outputs),
-  <name>.slides.html    reveal.js slides (the cells' slide metadata), reveal.js inlined from .tools/reveal.
+  <name>.slides.html    reveal.js slides (the cells' slide metadata), reveal.js inlined from .tools/reveal,
+  <name>.pdf            the handout with code printed to PDF by headless Chromium, where it is installed.
 
 Handouts are self-contained: plots are inline SVG, CSS is inlined, and the template drops the scripts the
 stock template loads from the network. Run through scripts/handouts.sh, which sets up the environment first.
@@ -25,6 +26,8 @@ from nbconvert import HTMLExporter, SlidesExporter
 
 SCRIPTS = Path(__file__).resolve().parent  # Holds the handout_template/ nbconvert template.
 REPO = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS / "labexport"))
+import golecture_labexport  # noqa: E402  The lab's PDF export: the same printing for the PDF handout.
 # A <script>, <link>, <img> or <iframe> that would fetch something from another host when the page opens.
 EXTERNAL = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']?(https?:)?//", re.I)
 
@@ -117,6 +120,13 @@ def build(notebooks, out_dir, log_path=None):
     return report
 
 
+def has_chromium():
+    try:
+        return bool(golecture_labexport.chromium())
+    except RuntimeError:
+        return False
+
+
 def build_one(path, out_dir, log):
     """Executes one notebook and writes it, its handout and its student handout; returns (name, seconds, paths)."""
     nb, seconds = execute(path, log)
@@ -126,7 +136,10 @@ def build_one(path, out_dir, log):
     written[2].write_text(to_html(nb, with_code=False), encoding="utf-8")
     if REVEAL.is_dir():  # Without npm, setup.sh installs no reveal.js: main() says the slides were not made.
         written.append(out_dir / f"{path.stem}.slides.html")
-        written[3].write_text(to_slides(nb), encoding="utf-8")
+        written[-1].write_text(to_slides(nb), encoding="utf-8")
+    if has_chromium():  # Without Chromium (setup.sh --browser installs it), main() says there is no PDF.
+        written.append(out_dir / f"{path.stem}.pdf")
+        written[-1].write_bytes(golecture_labexport.print_pdf(written[1].read_text(encoding="utf-8")))
     return path.name, seconds, written
 
 
@@ -152,6 +165,8 @@ def main():
             print(f"  {w.resolve()}")
     if not REVEAL.is_dir():
         print(f"handouts: no slides: reveal.js is not in {REVEAL} (scripts/setup.sh installs it where npm is)")
+    if not has_chromium():
+        print("handouts: no PDF: Chromium is not installed (scripts/setup.sh --browser installs it)")
     return 0
 
 

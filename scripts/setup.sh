@@ -390,6 +390,54 @@ step_reveal() {
   done_step reveal
 }
 
+# ---- step: the lab's own exports (File > Save and Export Notebook As) ---------------------------------
+# scripts/labexport/golecture_labexport.py goes on the venv's path (a .pth file) and is registered with nbconvert
+# as an installed distribution would be (a dist-info with its entry point), so that every server started from
+# the venv uses it: the sanitized HTML export keeps headings, paragraphs and tables as HTML (nbconvert's own
+# sanitizer escapes them into text), and "PDF_handout" prints the handout with Chromium (the menu labels a
+# format by its name, and nbconvert matches "PDF" to its own "pdf"). nbconvert's LaTeX "pdf", its "webpdf"
+# (playwright) and the Qt exporters, none of which can run here, are disabled in the server's config, so the
+# menu lists only formats that work. custom.css makes figures take the width they get (Presentation Mode).
+# The files are rewritten whenever they differ from what this step would write.
+step_lab_exports() {
+  local site dist conf_server
+  site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  dist="$site/golecture_labexport-0.dist-info"
+  # A Python config file beside server-config's JSON one (the server reads both; it reads only extension
+  # switches from jupyter_server_config.d/).
+  conf_server="$VENV/etc/jupyter/jupyter_server_config.py"
+  local -A want=(
+    ["$site/golecture_labexport.pth"]="$REPO/scripts/labexport"
+    ["$dist/METADATA"]=$'Metadata-Version: 2.1\nName: golecture-labexport\nVersion: 0\nSummary: the lecture\'s lab exports (scripts/labexport), registered by scripts/setup.sh'
+    ["$dist/entry_points.txt"]=$'[nbconvert.exporters]\nPDF_handout = golecture_labexport:ChromiumPDFExporter'
+    ["$dist/INSTALLER"]="scripts/setup.sh"
+    ["$conf_server"]="# Written by scripts/setup.sh (step lab-exports).
+c.HTMLExporter.filters = {\"clean_html\": \"golecture_labexport.clean_html\"}
+for exporter in (\"PDFExporter\", \"WebPDFExporter\", \"QtPDFExporter\", \"QtPNGExporter\"):
+    c[exporter].enabled = False
+# The lab's and Notebook 7's pages load custom/custom.css (figures scale to the width they get).
+c.LabApp.custom_css = True
+c.JupyterNotebookApp.custom_css = True"
+    # The server serves /custom/ from ~/.jupyter/custom (a user's own, first) and then from its package's
+    # static/custom, which is not configurable: the copy goes there, in the venv.
+    ["$site/jupyter_server/static/custom/custom.css"]="$(cat "$REPO/scripts/labexport/custom/custom.css")"
+  )
+  local file stale=0
+  for file in "${!want[@]}"; do
+    [[ -f "$file" && "$(cat "$file")" == "${want[$file]}" ]] || stale=1
+  done
+  if [[ "$stale" == 0 ]]; then
+    skip_step lab-exports
+    return
+  fi
+  begin
+  for file in "${!want[@]}"; do
+    mkdir -p "$(dirname "$file")"
+    printf '%s\n' "${want[$file]}" >"$file"
+  done
+  done_step lab-exports
+}
+
 # ---- browser test bits: Chromium (Debian) and playwright-core (npm) ------------------------------------
 # Only tests/browser needs these, so the lab and handout path never pulls Chromium in.
 # ---- step: strip notebook outputs on commit ------------------------------------------------------------
