@@ -319,78 +319,6 @@ step_server_config() {
 }
 
 # ---- step: the lab's own exports (File > Save and Export Notebook As) ---------------------------------
-# scripts/labexport/golecture_labexport.py, on the venv's path (a .pth file) and registered with nbconvert as an
-# installed distribution would be (a dist-info with its entry point), so that every server started from the
-# venv uses it: the sanitized HTML export keeps headings, paragraphs and tables as HTML (nbconvert's own
-# sanitizer escapes them into text), figures scale to the width they get (custom.css), and "PDF_handout" prints the handout with Chromium (the menu labels a format by its
-# name; nbconvert matches "PDF" to its own "pdf", so the name cannot be "PDF"). nbconvert's LaTeX "pdf", its
-# "webpdf" (playwright) and the Qt exporters, none of which can run here, are disabled in the server's config, so the
-# menu lists only formats that work. The files are rewritten whenever they differ from what this step would write.
-step_lab_exports() {
-  local site dist conf_server
-  site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-  dist="$site/golecture_labexport-0.dist-info"
-  # A Python config file beside server-config's JSON one (the server reads both; it reads only extension
-  # switches from jupyter_server_config.d/).
-  conf_server="$VENV/etc/jupyter/jupyter_server_config.py"
-  local -A want=(
-    ["$site/golecture_labexport.pth"]="$REPO/scripts/labexport"
-    ["$dist/METADATA"]=$'Metadata-Version: 2.1\nName: golecture-labexport\nVersion: 0\nSummary: the lecture\'s lab exports (scripts/labexport), registered by scripts/setup.sh'
-    ["$dist/entry_points.txt"]=$'[nbconvert.exporters]\nPDF_handout = golecture_labexport:ChromiumPDFExporter'
-    ["$dist/INSTALLER"]="scripts/setup.sh"
-    ["$conf_server"]="# Written by scripts/setup.sh (step lab-exports).
-c.HTMLExporter.filters = {\"clean_html\": \"golecture_labexport.clean_html\"}
-for exporter in (\"PDFExporter\", \"WebPDFExporter\", \"QtPDFExporter\", \"QtPNGExporter\"):
-    c[exporter].enabled = False
-# The lab's and Notebook 7's pages load scripts/labexport/custom/custom.css (figures scale to their width).
-c.LabApp.custom_css = True
-c.JupyterNotebookApp.custom_css = True
-c.ServerApp.static_custom_path = [\"$REPO/scripts/labexport/custom\"]"
-  )
-  local file stale=0
-  for file in "${!want[@]}"; do
-    [[ -f "$file" && "$(cat "$file")" == "${want[$file]}" ]] || stale=1
-  done
-  if [[ "$stale" == 0 ]]; then
-    skip_step lab-exports
-    return
-  fi
-  begin
-  for file in "${!want[@]}"; do
-    mkdir -p "$(dirname "$file")"
-    printf '%s\n' "${want[$file]}" >"$file"
-  done
-  done_step lab-exports
-}
-
-# ---- step: reveal.js for the slide handouts ------------------------------------------------------------
-# scripts/handouts.py inlines reveal.js into each <notebook>.slides.html, so the slides open from disk with no
-# network. The version is pinned by scripts/reveal/package-lock.json (with its integrity hash) and installed by
-# npm ci into .tools/reveal. Without npm the step says so and the handouts are made without slides.
-step_reveal() {
-  local dir="$TOOLS/reveal" key
-  if ! command -v npm >/dev/null 2>&1; then
-    skip_step reveal "no npm: the slide handouts (<notebook>.slides.html) will not be made"
-    return
-  fi
-  if [[ ! -f "$REPO/scripts/reveal/package-lock.json" ]]; then
-    skip_step reveal "no scripts/reveal/ in this copy (a Docker layer that copies setup.sh alone)"
-    return
-  fi
-  key="$(key_of "$(node --version)" @"$REPO/scripts/reveal/package-lock.json")"
-  if fresh reveal "$key" && [[ -f "$dir/node_modules/reveal.js/dist/reveal.js" ]]; then
-    skip_step reveal
-    return
-  fi
-  begin
-  mkdir -p "$dir"
-  cp "$REPO/scripts/reveal/package.json" "$REPO/scripts/reveal/package-lock.json" "$dir/"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  stamp reveal "$key"
-  done_step reveal
-}
-
-# ---- step: the lab's own exports (File > Save and Export Notebook As) ---------------------------------
 # scripts/labexport/golecture_labexport.py goes on the venv's path (a .pth file) and is registered with nbconvert
 # as an installed distribution would be (a dist-info with its entry point), so that every server started from
 # the venv uses it: the sanitized HTML export keeps headings, paragraphs and tables as HTML (nbconvert's own
@@ -436,6 +364,33 @@ c.JupyterNotebookApp.custom_css = True"
     printf '%s\n' "${want[$file]}" >"$file"
   done
   done_step lab-exports
+}
+
+# ---- step: reveal.js for the slide handouts ------------------------------------------------------------
+# scripts/handouts.py inlines reveal.js into each <notebook>.slides.html, so the slides open from disk with no
+# network. The version is pinned by scripts/reveal/package-lock.json (with its integrity hash) and installed by
+# npm ci into .tools/reveal. Without npm the step says so and the handouts are made without slides.
+step_reveal() {
+  local dir="$TOOLS/reveal" key
+  if ! command -v npm >/dev/null 2>&1; then
+    skip_step reveal "no npm: the slide handouts (<notebook>.slides.html) will not be made"
+    return
+  fi
+  if [[ ! -f "$REPO/scripts/reveal/package-lock.json" ]]; then
+    skip_step reveal "no scripts/reveal/ in this copy (a Docker layer that copies setup.sh alone)"
+    return
+  fi
+  key="$(key_of "$(node --version)" @"$REPO/scripts/reveal/package-lock.json")"
+  if fresh reveal "$key" && [[ -f "$dir/node_modules/reveal.js/dist/reveal.js" ]]; then
+    skip_step reveal
+    return
+  fi
+  begin
+  mkdir -p "$dir"
+  cp "$REPO/scripts/reveal/package.json" "$REPO/scripts/reveal/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  stamp reveal "$key"
+  done_step reveal
 }
 
 # ---- browser test bits: Chromium (Debian) and playwright-core (npm) ------------------------------------
