@@ -48,6 +48,11 @@ class HTTPError(Exception):
         self.status = status
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Student:
     """One person in a browser: a cookie jar for the hub's pages, then an API token for the rest."""
 
@@ -56,7 +61,9 @@ class Student:
         self.name = name
         self.password = password
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        # Redirects are not followed: after signing in, the hub's pages redirect on to /hub/spawn, which would
+        # start the server; the test starts servers itself, through the API.
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
         self.token = None
 
     # ---- plain HTTP -------------------------------------------------------------------------------------------
@@ -77,6 +84,8 @@ class Student:
                 text = res.read().decode()
                 return res.status, text
         except urllib.error.HTTPError as err:
+            if 300 <= err.code < 400:
+                return err.code, ""
             raise HTTPError(err.code, method, url, err.read().decode(errors="replace")) from None
 
     def api(self, method, path, body=None):

@@ -6,12 +6,14 @@
 # 1. gofmt and go vet;
 # 2. the Go packages' tests on the pure-Go backend, then on XLA CPU (the PJRT plugin scripts/setup.sh
 #    installs), including a test that the two backends predict alike;
-# 3. docker-compose.yml and the Dockerfile, validated statically (scripts/check-compose.sh);
+# 3. docker-compose.yml and the Dockerfile, validated statically (scripts/check-compose.sh), and the Zero to
+#    JupyterHub values (k8s/values.yaml) against the chart's schema (scripts/check-k8s-values.py);
 # 4. the notebooks, executed headless through the GoNB kernel (tests/notebooks), which also builds the
 #    handouts into artifacts/handouts and screenshots one page;
 # 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit (tests/browser);
 # 6. the Docker image, built from the Dockerfile and served by `docker compose up lab`, with the browser test
-#    run against the lab in the container (scripts/docker-test.sh; LECTURE_NO_DOCKER=1 skips it).
+#    run against the lab in the container, then the class hub (scripts/docker-test.sh and scripts/hub-test.sh;
+#    LECTURE_NO_DOCKER=1 skips both, LECTURE_NO_HUB=1 the hub).
 #
 # Fits are cached in artifacts/fit-cache (a clean clone starts cold; $LECTURE_FIT_CACHE overrides).
 # LECTURE_NO_XLA=1 skips the XLA plugin and its test run. Artifacts (screenshots, executed notebooks,
@@ -62,8 +64,10 @@ python3 "$REPO/bench/xla_version.py" "$xla_run" --out "$REPO/artifacts/XLA-VERSI
 diff -u "$REPO/bench/XLA-VERSION.md" "$REPO/artifacts/XLA-VERSION.md" ||
   { echo "bench/XLA-VERSION.md differs from what $xla_run gives" >&2; exit 1; }
 
-section "docker-compose.yml and Dockerfile (static)"
+section "docker-compose.yml, Dockerfile and the Kubernetes values (static)"
 "$REPO/scripts/check-compose.sh"
+# k8s/values.yaml against the z2jh chart's schema and the compose hub (no cluster is reachable from CI).
+"$VENV/bin/python" "$REPO/scripts/check-k8s-values.py"
 
 section "notebooks through the GoNB kernel"
 "$VENV/bin/python" -m pytest -q tests/notebooks
