@@ -2,7 +2,9 @@
 //
 // In a GoNB notebook it is one HTML line updated in place; in a terminal, a bar redrawn on standard error;
 // elsewhere (pipes, CI logs) and when $LECTURE_PROGRESS is "off", nothing. A bar stays silent for its first
-// two seconds, so quick fits and cache hits print nothing at all.
+// two seconds, so quick fits and cache hits print nothing at all. A bar made by [NewCurve] also draws, in a
+// notebook, the loss curve so far under its line, redrawn in place once a second, and removes it when the
+// loop ends.
 //
 // Example:
 //
@@ -61,7 +63,14 @@ type Bar struct {
 	// compiling the graph and would make the first estimate of the time left far too long.
 	first     time.Time
 	firstDone int
+	// A live curve (NewCurve): the losses so far, drawn under the line in a notebook.
+	curve    bool
+	losses   []float64
+	drawTime time.Duration
 }
+
+// updateHTML shows html in the notebook output of the given id (tests and benchmarks replace it).
+var updateHTML = gonbui.UpdateHTML
 
 // New returns a bar for a loop of total steps, in the mode that suits where the program runs.
 func New(label string, total int) *Bar {
@@ -92,11 +101,16 @@ func (b *Bar) Update(done int, loss float64) {
 		return
 	}
 	b.done, b.loss = done, loss
+	b.record(done, loss)
 	now := time.Now()
 	if b.first.IsZero() {
 		b.first, b.firstDone = now, done
 	}
-	if now.Sub(b.start) < Delay || now.Sub(b.lastDraw) < Interval {
+	interval := Interval
+	if b.curve {
+		interval = max(Interval, CurveInterval)
+	}
+	if now.Sub(b.start) < Delay || now.Sub(b.lastDraw) < interval {
 		return
 	}
 	b.lastDraw = now
@@ -126,7 +140,7 @@ func (b *Bar) Stop() {
 	line := fmt.Sprintf("%s: stopped at %s %d/%d", b.label, cmp.Or(b.unit, "epoch"), b.done, b.total)
 	switch b.mode {
 	case notebook:
-		gonbui.UpdateHTML(b.htmlID, `<div style="font-family:monospace">`+html.EscapeString(line)+`</div>`)
+		updateHTML(b.htmlID, `<div style="font-family:monospace">`+html.EscapeString(line)+`</div>`)
 		gonbui.Sync()
 	case terminal:
 		fmt.Fprintf(b.out, "\r%s\x1b[K\n", line)
@@ -155,6 +169,7 @@ func (b *Bar) Line(now time.Time, finished bool) string {
 }
 
 func (b *Bar) draw(now time.Time, finished bool) {
+	defer func(start time.Time) { b.drawTime += time.Since(start) }(time.Now())
 	line := b.Line(now, finished)
 	frac := 0.0
 	if b.total > 0 {
@@ -162,9 +177,14 @@ func (b *Bar) draw(now time.Time, finished bool) {
 	}
 	switch b.mode {
 	case notebook:
-		h := fmt.Sprintf(`<div style="font-family:monospace"><progress value="%.3f" max="1" style="width:12em"></progress> %s</div>`,
-			frac, html.EscapeString(line))
-		gonbui.UpdateHTML(b.htmlID, h) // The first update of an id creates its output area.
+		var h string
+		if b.curve && !finished { // Finished: the line alone; the cell's own figure follows.
+			h = b.curveHTML(line, frac)
+		} else {
+			h = fmt.Sprintf(`<div style="font-family:monospace"><progress value="%.3f" max="1" style="width:12em"></progress> %s</div>`,
+				frac, html.EscapeString(line))
+		}
+		updateHTML(b.htmlID, h) // The first update of an id creates its output area.
 	case terminal:
 		const width = 24
 		n := int(frac * width)

@@ -1,5 +1,6 @@
 // Package runner runs fits the way a notebook needs them run: memoized in the fit cache, with a progress
-// display, one process at a time per fit, on the chosen backend. Package mlp says what a fit computes; this
+// display (in a notebook, the loss curve growing while a fit trains), one process at a time per fit, on the
+// chosen backend. Package mlp says what a fit computes; this
 // package decides how it is run.
 //
 // The cache key hashes the whole spec ([mlp.Spec.Key]), the data bit for bit, the backend's identity and
@@ -126,7 +127,8 @@ func Fit(spec *mlp.Spec, ds *data.Dataset, opts Options) (*mlp.Model, error) {
 	}
 	var bar *progress.Bar
 	if !opts.Quiet {
-		bar = progress.New(label, spec.Settings().NumEpochs)
+		// In a notebook the cell shows the loss curve growing; the cell's figure replaces it at the end.
+		bar = progress.NewCurve(label, spec.Settings().NumEpochs)
 	}
 	Trace("trained", key)
 	m, err := mlp.Train(spec, ds, b, func(epoch int, loss float64) error {
