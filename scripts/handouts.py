@@ -111,6 +111,8 @@ def build(notebooks, out_dir, log_path=None):
     # A handout is a record, not a live view: no progress lines, whose timings would make a handout built on a
     # cold fit cache differ from one built on a warm one.
     os.environ["LECTURE_PROGRESS"] = "off"
+    # Nor sliders: a knob cell shows its default value's figures (pkg/lecture, KnobsEnvVar).
+    os.environ["LECTURE_KNOBS"] = "off"
     log_path = Path(log_path or REPO / ".tools" / "logs" / "handouts-kernel.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     report = []

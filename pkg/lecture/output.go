@@ -28,8 +28,12 @@ const ResultsMIME = "application/vnd.golecture.results+json"
 
 // send hands a display to GoNB and waits until GoNB has taken it: a program that ends right after would
 // otherwise lose what is still in the pipe.
-func send(bundle map[protocol.MIMEType]any) {
-	gonbui.SendData(&protocol.DisplayData{Data: bundle})
+func send(bundle map[protocol.MIMEType]any) { sendAs("", bundle) }
+
+// sendAs is send into the output of the given display id: its first use makes the output, later ones replace
+// it in place (the knobs redraw their figures so). An empty id makes a new output each time.
+func sendAs(id string, bundle map[protocol.MIMEType]any) {
+	gonbui.SendData(&protocol.DisplayData{Data: bundle, DisplayID: id})
 	gonbui.Sync()
 }
 
@@ -172,7 +176,10 @@ func (t *Table) boldLowest(values [][]float64, columns ...int) {
 	}
 }
 
-func (t *Table) show() {
+func (t *Table) show() { t.showAs("") }
+
+// showAs shows the table in the output of display id (see sendAs).
+func (t *Table) showAs(id string) {
 	if !gonbui.IsNotebook {
 		fmt.Print(t.Text())
 		return
@@ -182,7 +189,7 @@ func (t *Table) show() {
 		report("table", err)
 		return
 	}
-	send(map[protocol.MIMEType]any{protocol.MIMETextHTML: t.HTML(), protocol.MIMETextPlain: t.Text(), ResultsMIME: raw})
+	sendAs(id, map[protocol.MIMEType]any{protocol.MIMETextHTML: t.HTML(), protocol.MIMETextPlain: t.Text(), ResultsMIME: raw})
 }
 
 // figure is a plot to show, with what a reader who cannot see it should be told (its alt text) and the
@@ -197,7 +204,10 @@ type figure struct {
 // show displays the figure as SVG with a PNG rendition beside it (JupyterLab shows the SVG; its sanitizing
 // HTML export drops SVG but keeps PNG), its alt text as the plain-text form, and its results. Outside a
 // notebook it only renders the figure, to check it.
-func (f figure) show() error {
+func (f figure) show() error { return f.showAs("") }
+
+// showAs shows the figure in the output of display id (see sendAs).
+func (f figure) showAs(id string) error {
 	svg, err := f.fig.SVG()
 	if err != nil {
 		return err
@@ -213,7 +223,7 @@ func (f figure) show() error {
 	if err != nil {
 		return err
 	}
-	send(map[protocol.MIMEType]any{protocol.MIMEImageSVG: svg, protocol.MIMEImagePNG: base64.StdEncoding.EncodeToString(png),
+	sendAs(id, map[protocol.MIMEType]any{protocol.MIMEImageSVG: svg, protocol.MIMEImagePNG: base64.StdEncoding.EncodeToString(png),
 		protocol.MIMETextPlain: f.alt, ResultsMIME: raw})
 	return nil
 }

@@ -48,13 +48,22 @@ func PlotData() {
 func PlotFit(m *mlp.Model) { check("plot", 0, plotFit(m)) }
 
 func plotFit(m *mlp.Model) error {
-	if err := usable(m); err != nil {
+	f, err := fitFigure(m)
+	if err != nil {
 		return err
+	}
+	return f.show()
+}
+
+// fitFigure is PlotFit's figure.
+func fitFigure(m *mlp.Model) (figure, error) {
+	if err := usable(m); err != nil {
+		return figure{}, err
 	}
 	ds := Data()
 	pred, err := predict(m, ds.GridX32())
 	if err != nil {
-		return err
+		return figure{}, err
 	}
 	title := describe(m)
 	fig := plots.New(title).XLabel("x").YLabel("y")
@@ -62,7 +71,7 @@ func plotFit(m *mlp.Model) error {
 	fig.Points("training set", data.Float64s(ds.TrainX), data.Float64s(ds.TrainY))
 	fig.Line("model", ds.GridX, data.Float64s(pred), plots.Bold)
 	return figure{id: "fit " + Label(m), fig: fig, alt: "The predictions of the model " + title +
-		" drawn over the true function and the 50 training points."}.show()
+		" drawn over the true function and the 50 training points."}, nil
 }
 
 // Evaluate scores m on the lecture's training and validation sets and prints both, as Keras' evaluate does.

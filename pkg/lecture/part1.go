@@ -75,8 +75,17 @@ func PrintMaxGradients(g *mlp.LayerGradients) {
 func PlotGradients(models ...*mlp.Model) { check("plot gradients", 0, plotGradients(models)) }
 
 func plotGradients(models []*mlp.Model) error {
-	if err := usableAll(models); err != nil {
+	f, err := gradientsFigure(models)
+	if err != nil {
 		return err
+	}
+	return f.show()
+}
+
+// gradientsFigure is PlotGradients' figure.
+func gradientsFigure(models []*mlp.Model) (figure, error) {
+	if err := usableAll(models); err != nil {
+		return figure{}, err
 	}
 	fig := plots.New("Largest kernel gradient in each layer").
 		XLabel("layer (1 = first hidden layer, last = output)").YLabel("max |∂J/∂w| (log scale)").LogY()
@@ -85,7 +94,7 @@ func plotGradients(models []*mlp.Model) error {
 	for i, m := range models {
 		g, err := gradients(m)
 		if err != nil {
-			return fmt.Errorf("%s: %w", describe(m), err)
+			return figure{}, fmt.Errorf("%s: %w", describe(m), err)
 		}
 		mx := g.MaxAbsByLayer()
 		label := describe(m)
@@ -102,7 +111,7 @@ func plotGradients(models []*mlp.Model) error {
 		alt = append(alt, fmt.Sprintf("%s: from %.1e at the first layer to %.1e at the output", label, mx[0], mx[len(mx)-1]))
 	}
 	return figure{id: "gradients: " + strings.Join(labels, " | "), fig: fig, data: map[string]any{"max_abs_grad_by_layer": maxima},
-		alt: "Largest kernel gradient per layer, log scale. " + strings.Join(alt, "; ") + "."}.show()
+		alt: "Largest kernel gradient per layer, log scale. " + strings.Join(alt, "; ") + "."}, nil
 }
 
 // SeedResult is one row of a seed sweep.
