@@ -32,6 +32,9 @@ c.JupyterHub.hub_connect_ip = env("HUB_CONNECT_IP", "hub")
 # their sign-ups and their running servers.
 c.JupyterHub.db_url = "sqlite:////srv/jupyterhub/data/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "/srv/jupyterhub/data/jupyterhub_cookie_secret"
+# Stopping or updating the hub leaves the students' servers running (their work goes on; the restarted hub finds
+# them again), rather than stopping every one of them.
+c.JupyterHub.cleanup_servers = False
 
 # ---- who may sign in -----------------------------------------------------------------------------------------
 # NativeAuthenticator: students sign up at /hub/signup with a user name and password of their choosing, and can

@@ -318,7 +318,7 @@ def check(args):
     private = "/home/jovyan/.cache/golecture/fits-private"
     before = set(docker_exec(f"{prefix}-alice", "ls", private).stdout.split())
     kernel = alice.server_api("GET", "/api/sessions")[0]["kernel"]["id"]
-    new_fit = ('%%\nlecture.Evaluate(lecture.Fit(mlp.Stack(8).Seed(%d).Epochs(20)))' % (os.getpid() % 100000 + 7))
+    new_fit = f"%%\nlecture.Evaluate(lecture.Fit(mlp.Stack(8).Seed({os.getpid() % 100000 + 7}).Epochs(20)))"
     errors = asyncio.run(alice.run_cells(kernel, [new_fit]))
     assert not errors, f"alice's new fit failed: {errors}"
     added = set(docker_exec(f"{prefix}-alice", "ls", private).stdout.split()) - before
@@ -341,8 +341,11 @@ def check(args):
 
     # A restart keeps a student's work.
     alice.stop_server()
-    log(f"alice's server stopped (container removed: {not container_exists(f'{prefix}-alice')}); "
-        f"started again in {alice.start_server():.1f}s")
+    t = time.monotonic()
+    while container_exists(f"{prefix}-alice") and time.monotonic() - t < 30:
+        time.sleep(0.5)
+    assert not container_exists(f"{prefix}-alice"), "alice's stopped server's container was not removed"
+    log(f"alice's server stopped (its container removed); started again in {alice.start_server():.1f}s")
     assert "alice-notes.md" in [f["name"] for f in alice.server_api("GET", "/api/contents")["content"]], \
         "alice's saved file did not survive a server restart"
     kept = set(docker_exec(f"{prefix}-alice", "ls", private).stdout.split())
@@ -368,6 +371,9 @@ def culled(args):
     t = time.monotonic()
     instructor = Student(args.hub, os.environ.get("HUB_ADMIN", "instructor"))
     instructor.sign_in()
+    running = [u["name"] for u in instructor.api("GET", "/hub/api/users") if u["servers"]]
+    assert set(running) >= {"alice", "bob"}, f"the restarted hub lost the students' running servers ({running})"
+    log(f"the restarted hub still runs {', '.join(sorted(running))}'s servers")
     while time.monotonic() - t < args.within:
         running = [u["name"] for u in instructor.api("GET", "/hub/api/users") if u["servers"]]
         if not running:
