@@ -5,7 +5,7 @@
 # Everything a course changes is an environment variable of the hub service (docker-compose.yml passes them):
 #   HUB_ADMIN          the instructor's user name (default instructor): an admin, who approves sign-ups at
 #                      /hub/authorize and sees and stops every student's server at /hub/admin
-#   HUB_MEM_LIMIT      memory limit of a student's container (default 3G)
+#   HUB_MEM_LIMIT      memory limit of a student's container (default 2G)
 #   HUB_CPU_LIMIT      CPU limit of a student's container, in cores (default 1)
 #   HUB_IDLE_TIMEOUT   seconds without activity before a student's server is stopped (default 3600)
 #   HUB_CULL_EVERY     how often, in seconds, the culler looks (default 300)
@@ -70,7 +70,7 @@ c.DockerSpawner.volumes = {
     f"{prefix}-{{username}}-home": "/home/jovyan",
     env("HUB_FITS_VOLUME", f"{prefix}-fits"): {"bind": "/var/cache/golecture/fits", "mode": "ro"},
 }
-c.DockerSpawner.mem_limit = env("HUB_MEM_LIMIT", "3G")
+c.DockerSpawner.mem_limit = env("HUB_MEM_LIMIT", "2G")
 c.DockerSpawner.cpu_limit = float(env("HUB_CPU_LIMIT", "1"))
 # A cold container links its first cells while JupyterLab starts; on a busy machine that can take a while.
 c.Spawner.start_timeout = 180
