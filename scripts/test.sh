@@ -10,7 +10,8 @@
 #    JupyterHub values (k8s/values.yaml) against the chart's schema (scripts/check-k8s-values.py);
 # 4. the notebooks, executed headless through the GoNB kernel (tests/notebooks), which also builds the
 #    handouts into artifacts/handouts and screenshots one page;
-# 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit (tests/browser);
+# 5. JupyterLab in headless Chromium: Run All on each notebook, then interrupting a long fit; the lecture room
+#    (live curve, slideshow, knobs, exports, Presentation Mode: tests/browser/room.spec.mjs);
 # 6. the Docker image, built from the Dockerfile and served by `docker compose up lab`, with the browser test
 #    run against the lab in the container, then the class hub (scripts/docker-test.sh and scripts/hub-test.sh;
 #    LECTURE_NO_DOCKER=1 skips both, LECTURE_NO_HUB=1 the hub).
@@ -76,8 +77,12 @@ section "JupyterLab in Chromium"
 # Teaching from the lab must leave the clone as it was: the notebooks unchanged (outputs are stripped by the
 # git filter setup.sh installs) and JupyterLab's checkpoints ignored.
 status_before="$(git status --porcelain)"
-node tests/browser/lab.spec.mjs notebooks/01_regularization.ipynb 11
-node tests/browser/lab.spec.mjs notebooks/02_vanishing_gradients.ipynb 9
+# Run All reaches the knob cells, which listen for the slider until LECTURE_KNOB_IDLE passes without a move.
+LECTURE_KNOB_IDLE=3s node tests/browser/lab.spec.mjs notebooks/01_regularization.ipynb 11
+LECTURE_KNOB_IDLE=3s node tests/browser/lab.spec.mjs notebooks/02_vanishing_gradients.ipynb 9
+# The lecture room (issue 20): the live curve, the RISE slideshow, the knobs, Presentation Mode, the menu's
+# HTML and PDF exports, the slides handout offline; screenshots in artifacts/ (about 3 minutes).
+node tests/browser/room.spec.mjs
 status_after="$(git status --porcelain)"
 if [[ "$status_before" != "$status_after" ]]; then
   echo "the browser tests changed the clone's git status:" >&2

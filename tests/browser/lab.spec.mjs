@@ -355,9 +355,11 @@ uiTest(`Run All Cells of ${path.basename(NOTEBOOK)}: no errors, >= ${MIN_SVG} SV
 
 // JupyterLab's own export (File > Save and Export Notebook As > HTML) asks whether to sanitize, ticked by
 // default; sanitizing escapes inline HTML (an <svg> inside text/html became pages of text), so plots must
-// travel as images: image/svg+xml, which the export embeds as an <img>, with a PNG rendition beside it.
+// travel as images: image/svg+xml, which the export embeds as an <img>, with a PNG rendition beside it. The
+// text must read as text too: nbconvert's own sanitizer escapes h2, p, th and caption; scripts/setup.sh
+// installs one that keeps them.
 // The export saves the notebook first: the file is put back as it was afterwards.
-uiTest('File > Save and Export Notebook As > HTML, sanitized, keeps every plot', async () => {
+uiTest('File > Save and Export Notebook As > HTML, sanitized, keeps every plot and reads as text', async () => {
   const original = fs.readFileSync(NOTEBOOK);
   try {
     await page.locator('#jp-MainMenu').getByRole('menuitem', { name: 'File', exact: true }).click();
@@ -381,6 +383,10 @@ uiTest('File > Save and Export Notebook As > HTML, sanitized, keeps every plot',
     console.log(`# JupyterLab's sanitized export: ${plots} plot(s), ${html.length} bytes`);
     assert.ok(plots >= MIN_SVG, `expected at least ${MIN_SVG} plots in the sanitized export, found ${plots}`);
     assert.ok(!html.includes('&lt;svg'), 'the export shows SVG source as text');
+    // The text reads as text: headings, paragraphs and tables are HTML, not escaped tags (scripts/labexport).
+    const escaped = html.match(/&lt;\/?(h[1-6]|p|th|caption|thead|tbody)\b[^&]{0,40}/);
+    assert.equal(escaped, null, `the export prints tags as text: ${escaped?.[0]}`);
+    assert.match(html, /<h1 id="[^"]+">/, 'the title is a heading');
     for (const p of context.pages()) if (p !== page) await p.close();
   } finally {
     fs.writeFileSync(NOTEBOOK, original);
