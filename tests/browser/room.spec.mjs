@@ -11,11 +11,12 @@
 // - in Presentation Mode, with the file browser open, a plot fits its output area;
 // - File > Save and Export Notebook As: the sanitized HTML reads as text, PDF_handout downloads a PDF;
 // - the slides handout opens from disk with no request leaving the machine, one slide per section.
-// Screenshots go to artifacts/ (ARTIFACTS_DIR overrides): live-curve.png, slide.png, presentation-mode.png,
-// knob-dropout-0.20.png, knob-dropout-0.30.png, knob-depth-15.png, knob-depth-13.png. The notebooks on disk are
-// left as they were (autosave off; the slideshow and the exports save first, so after() puts the files back). Fits come from the fit
-// cache ($LECTURE_FIT_CACHE, as scripts/test.sh leaves it warm after the notebook tests); the knobs' new values
-// are fits the notebooks make (sweep rate 0.3, depth 13), and the live fit is new by construction.
+// Screenshots go to artifacts/ (ARTIFACTS_DIR overrides): live-curve.png, slide.png, slides-handout.png,
+// presentation-mode.png, knob-dropout-0.20.png, knob-dropout-0.30.png, knob-depth-15.png, knob-depth-13.png.
+// The notebooks on disk are left as they were (autosave off; the slideshow and the exports save first, so
+// after() puts the files back). Fits come from the fit cache ($LECTURE_FIT_CACHE, as scripts/test.sh leaves it
+// warm after the notebook tests); the knobs' new values are fits the notebooks make (sweep rate 0.3, depth 13),
+// and the live fit is new by construction.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -435,6 +436,7 @@ for p in sys.argv[2:]:
     assert.deepEqual(outside, [], 'requests left the machine');
     await page.keyboard.press('ArrowRight');
     await waitFor('the second slide', 5_000, () => page.evaluate(() => window.Reveal.getIndices().h === 1));
+    if (nbPath === NB1) await page.screenshot({ path: path.join(ARTIFACTS, 'slides-handout.png') });
     await page.close();
   }
 });
