@@ -76,3 +76,7 @@ tool (
 
 // Needed only by GoMLX's optional ONNX backend (build tag onnx), never built here: see third_party/compute-onnx.
 replace github.com/gomlx/compute-onnx => ./third_party/compute-onnx
+
+// GoNB v0.11.5 with one change (third_party/gonb/PATCH.md): it connects to its gopls as soon as gopls listens,
+// instead of 12 s after starting it, so that the first Tab completion in a new kernel finds gopls ready.
+replace github.com/janpfeifer/gonb => ./third_party/gonb

@@ -109,7 +109,9 @@ step_go_tools() {
     exit 1
   fi
   local key
-  key="$(key_of "$(go version)" "$GOEXPERIMENT" @"$REPO/go.mod" @"$REPO/go.sum")"
+  # The patched GoNB (go.mod's replace) is built from third_party/gonb: its sources are part of the key.
+  key="$(key_of "$(go version)" "$GOEXPERIMENT" @"$REPO/go.mod" @"$REPO/go.sum" \
+    "$(cd "$REPO" && find third_party/gonb -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum)")"
   if fresh go-tools "$key" && [[ -x "$TOOLS/bin/gonb" && -x "$TOOLS/bin/goimports" && -x "$TOOLS/bin/gopls" ]]; then
     skip_step go-tools
     return
