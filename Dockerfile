@@ -77,7 +77,9 @@ RUN --mount=type=secret,id=extra_ca,mode=0444 \
 
 # The project. Then a warm start for the class: the notebooks are executed once through the GoNB kernel
 # (scripts/handouts.sh, which also leaves the HTML handouts in /workspace/handouts), which fills the fit
-# cache and Go's build cache, so that the first Run All in the lab only loads its fits.
+# cache and Go's build cache, so that the first Run All in the lab only loads its fits. What Jupyter and gopls
+# left in $HOME is removed: they make those folders private (0700), which would lock out a lab run as another
+# UID (LAB_UID), and they are made again when needed.
 COPY --chown=$NB_UID:$NB_GID . .
 ARG LECTURE_WARM=1
 RUN --mount=type=secret,id=extra_ca,mode=0444 \
@@ -88,7 +90,7 @@ RUN --mount=type=secret,id=extra_ca,mode=0444 \
     else \
       scripts/with-extra-ca.sh bash -c 'source scripts/env.sh && go build ./...'; \
     fi \
- && rm -rf /tmp/*
+ && rm -rf /tmp/* "$HOME/.local/share/jupyter" "$HOME/.cache/gopls" "$HOME/.ipython"
 
 ENV LAB_HOST=0.0.0.0 \
     LAB_PORT=8888

@@ -198,7 +198,8 @@ EOF
 }
 
 t=$EPOCHREALTIME
-for image in $(awk 'toupper($1) == "FROM" { print $2 }' "$REPO/Dockerfile"); do
+# The lab's base images, and the class hub's (scripts/hub-test.sh builds hub/Dockerfile).
+for image in $(awk 'toupper($1) == "FROM" { print $2 }' "$REPO/Dockerfile" "$REPO/hub/Dockerfile" | sort -u); do
   if have_image "$image"; then
     say "base image $image: present"
     continue
