@@ -286,20 +286,25 @@ if got is None or os.path.realpath(got) != os.path.realpath(os.environ["KERNEL_D
   done_step kernelspec
 }
 
-# ---- step: JupyterLab defaults for this venv -----------------------------------------------------------
-# overrides.json sets defaults (a user's own settings still win): never fetch the Jupyter news feed nor
-# check for updates, so the lab makes no call outside this machine and shows no toast asking about it.
-step_lab_settings() {
-  local file="$VENV/share/jupyter/lab/settings/overrides.json"
-  local want='{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
+# write_fixed STEP FILE CONTENT: a step that keeps FILE holding exactly CONTENT.
+write_fixed() {
+  local step="$1" file="$2" want="$3"
   if [[ -f "$file" && "$(cat "$file")" == "$want" ]]; then
-    skip_step lab-settings
+    skip_step "$step"
     return
   fi
   begin
   mkdir -p "$(dirname "$file")"
   printf '%s\n' "$want" >"$file"
-  done_step lab-settings
+  done_step "$step"
+}
+
+# ---- step: JupyterLab defaults for this venv -----------------------------------------------------------
+# overrides.json sets defaults (a user's own settings still win): never fetch the Jupyter news feed nor
+# check for updates, so the lab makes no call outside this machine and shows no toast asking about it.
+step_lab_settings() {
+  write_fixed lab-settings "$VENV/share/jupyter/lab/settings/overrides.json" \
+    '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
 }
 
 # ---- step: Jupyter server defaults for this venv -------------------------------------------------------
@@ -308,16 +313,8 @@ step_lab_settings() {
 # New notebooks get the GoNB kernel; the lab neither fetches news nor checks for updates. (The server reads
 # only the extension switches from jupyter_server_config.d/, so this is the main file, which no package writes.)
 step_server_config() {
-  local file="$VENV/etc/jupyter/jupyter_server_config.json"
-  local want='{"MappingKernelManager": {"default_kernel_name": "gonb"}, "LabApp": {"news_url": null, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}'
-  if [[ -f "$file" && "$(cat "$file")" == "$want" ]]; then
-    skip_step server-config
-    return
-  fi
-  begin
-  mkdir -p "$(dirname "$file")"
-  printf '%s\n' "$want" >"$file"
-  done_step server-config
+  write_fixed server-config "$VENV/etc/jupyter/jupyter_server_config.json" \
+    '{"MappingKernelManager": {"default_kernel_name": "gonb"}, "LabApp": {"news_url": null, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}'
 }
 
 # ---- step: the lab's own exports (File > Save and Export Notebook As) ---------------------------------
