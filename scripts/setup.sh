@@ -345,10 +345,14 @@ for exporter in (\"PDFExporter\", \"WebPDFExporter\", \"QtPDFExporter\", \"QtPNG
 # The lab's and Notebook 7's pages load custom/custom.css (figures scale to the width they get).
 c.LabApp.custom_css = True
 c.JupyterNotebookApp.custom_css = True"
-    # The server serves /custom/ from ~/.jupyter/custom (a user's own, first) and then from its package's
-    # static/custom, which is not configurable: the copy goes there, in the venv.
-    ["$site/jupyter_server/static/custom/custom.css"]="$(cat "$REPO/scripts/labexport/custom/custom.css")"
   )
+  # The server serves /custom/ from ~/.jupyter/custom (a user's own, first) and then from its package's
+  # static/custom, which is not configurable: the copy goes there, in the venv. (A Docker layer that copies
+  # setup.sh alone has no scripts/labexport yet; the run after the full copy writes it.)
+  local css="$REPO/scripts/labexport/custom/custom.css"
+  if [[ -f "$css" ]]; then
+    want["$site/jupyter_server/static/custom/custom.css"]="$(cat "$css")"
+  fi
   local file stale=0
   for file in "${!want[@]}"; do
     [[ -f "$file" && "$(cat "$file")" == "${want[$file]}" ]] || stale=1
