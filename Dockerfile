@@ -24,10 +24,10 @@ FROM golang:1.26.8-bookworm
 LABEL org.golecture.image=lab
 
 # Debian's Python 3.11 with venv (scripts/setup.sh makes .venv from it); tini reaps the processes GoNB
-# starts for every cell (PID 1 in the container).
+# starts for every cell (PID 1 in the container); Chromium prints the lab's PDF_handout export.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates tini \
+      python3 python3-venv ca-certificates tini chromium \
  && rm -rf /var/lib/apt/lists/*
 
 # The user, as in the Jupyter Docker images and as Binder (repo2docker) asks: NB_USER with UID NB_UID (1000)
