@@ -218,9 +218,10 @@ async function notebook1() {
 
 test('notebook 1: a cold fit shows its loss curve growing, then the final figure', async () => {
   await notebook1();
-  // A fit no cache holds: a seed from the clock. 3 x 256 for 2000 epochs trains for several seconds here.
+  // A fit no cache holds: a seed from the clock. 3 x 256 for 10000 epochs trains for about 20 s here (500 epochs a
+  // second), long enough for several redraws of its curve (one a second) on a fast machine.
   const seed = Date.now() % 1_000_000;
-  const code = `var live = lecture.Fit(mlp.Stack(256, 256, 256).Seed(${seed}).Epochs(2000))\n\n%%\nlecture.PlotFit(live)`;
+  const code = `var live = lecture.Fit(mlp.Stack(256, 256, 256).Seed(${seed}).Epochs(10000))\n\n%%\nlecture.PlotFit(live)`;
   await nb1.locator(`${SEL.panel} .jp-Notebook .jp-Cell`).last().locator('.jp-InputPrompt').click();
   await nb1.keyboard.press('Escape');
   const count = await nb1.locator(SEL.codeCell).count();
@@ -246,7 +247,7 @@ test('notebook 1: a cold fit shows its loss curve growing, then the final figure
   assert.match(text, /done in/);
   const records = ((await modelOutputs(nb1, `Seed(${seed})`)) || []).map((o) => o.data?.[RESULTS_MIME]).filter(Boolean)
     .map((r) => (typeof r === 'string' ? JSON.parse(r) : r));
-  const final = records.find((r) => r.id.startsWith('fit ') && r.title.includes('2000 epochs'));
+  const final = records.find((r) => r.id.startsWith('fit ') && r.title.includes('10000 epochs'));
   assert.ok(final, 'the final figure publishes its results, as a warm rerun does');
 });
 
