@@ -360,7 +360,8 @@ test('notebook 1: the sanitized HTML export reads as text and PDF_handout downlo
     assert.match(html, /<h2 id="0\.1-The-data">0\.1 The data/);
     assert.match(html, /<caption[^>]*>Dropout rate 0\.30<\/caption>/, 'the knob\'s table caption is a caption');
     for (const p of context.pages()) if (p !== nb1) await p.close();
-    const download = nb1.waitForEvent('download', { timeout: 180_000 });
+    // The HTML export's own download can arrive late: wait for the PDF's.
+    const download = nb1.waitForEvent('download', { predicate: (d) => d.suggestedFilename().endsWith('.pdf'), timeout: 180_000 });
     await exportAs('PDF_handout');
     const pdf = await download;
     const file = path.join(ARTIFACTS, 'room-lab-export.pdf');
