@@ -11,6 +11,9 @@
 #   scripts/bench.sh --report-only [DIR]  # RESULTS.md and the SVG again from bench/raw/<latest> (or DIR)
 #   scripts/bench.sh --xla-version        # ~10 min: the per-epoch rows on this project, JAX 0.12 and JAX 0.11.2
 #                                         # (the XLA release of our PJRT plugin); writes bench/XLA-VERSION.md
+#   scripts/bench.sh --cells              # ~10 min: a warm cell's parts and warm Run All of both notebooks
+#                                         # (scripts/cellcost.py), with GoNB's reuse of cell programs off and
+#                                         # on; writes bench/CELLS.md beside the recorded figures from before
 #
 # Environment: ROUNDS (3); KERAS_ROUNDS (ROUNDS: Keras runs in the first KERAS_ROUNDS rounds only);
 # SYSTEMS (comma-separated, default gomlx-xla,gomlx-go,jax-jit,jax-scan,torch,keras); EPOCHS_SCALE (1: every
@@ -26,8 +29,9 @@ case "${1:-}" in
   --smoke) mode=smoke ;;
   --report-only) mode=report; report_dir="${2:-}" ;;
   --xla-version) mode=xla-version ;;
+  --cells) mode=cells ;;
   "") ;;
-  *) echo "usage: scripts/bench.sh [--smoke | --report-only [RUN_DIR] | --xla-version]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [--smoke | --report-only [RUN_DIR] | --xla-version | --cells]" >&2; exit 2 ;;
 esac
 
 BVENV="$REPO/bench/.venv"
@@ -41,6 +45,24 @@ if [[ "$mode" == report ]]; then
     [[ -n "$report_dir" ]] || { echo "bench: no run in $raw_root" >&2; exit 1; }
   fi
   exec python3 bench/report.py "$report_dir" --out "$out_dir"
+fi
+
+# --cells: what a warm notebook cell costs (see scripts/cellcost.py). The figures from before the cell programs
+# were reused and the fits' weights stored raw stay in bench/raw/*-cells-before/; each run adds its own.
+if [[ "$mode" == cells ]]; then
+  "$REPO/scripts/setup.sh"
+  run_dir="$raw_root/$(date -u +%Y-%m-%dT%H%MZ)-cells"
+  mkdir -p "$run_dir"
+  "$VENV/bin/python" scripts/cellcost.py --no-reuse --label "now, reuse of cell programs off" \
+    --json "$run_dir/no-reuse.json"
+  "$VENV/bin/python" scripts/cellcost.py --label "now" --json "$run_dir/now.json"
+  before="$(ls "$raw_root"/*-cells-before/*.json 2>/dev/null | sort | tail -n1 || true)"
+  {
+    cat bench/cells-intro.md
+    "$VENV/bin/python" scripts/cellcost.py --report ${before:+"$before"} "$run_dir/no-reuse.json" "$run_dir/now.json"
+  } >"$out_dir/CELLS.md"
+  echo "bench: wrote $out_dir/CELLS.md"
+  exit 0
 fi
 
 # The bench venv is current when its stamp holds the hash of what built it.

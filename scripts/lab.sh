@@ -56,7 +56,8 @@ server=$!
 # interrupt request blocks, Jupyter's SIGTERM stops the kernel, then the shutdown request stops it again)
 # before it stops its gopls and removes its work directory; gopls runs in a process group of its own,
 # which Jupyter's kill does not reach. Once the server, and with it every kernel, is gone: end whatever
-# still carries this lab's mark, and remove the GoNB work directory (/tmp/gonb_*) it ran in.
+# still carries this lab's mark, and remove the GoNB work directory it ran in (a slot, $TMPDIR/gonb-cells-<uid>/
+# slot<N>, or a one-off /tmp/gonb_*; a slot's kept programs, slot<N>.bin, stay for the next kernel).
 leftovers() {
   local environ pid dir
   for environ in /proc/[0-9]*/environ; do
@@ -65,7 +66,7 @@ leftovers() {
     pid="${pid%/environ}"
     dir="$(readlink "/proc/$pid/cwd" 2>/dev/null)" || dir=""
     kill -KILL "$pid" 2>/dev/null || continue
-    case "${dir##*/}" in gonb_*) rm -rf -- "$dir" ;; esac
+    case "${dir##*/}" in gonb_* | slot[0-9]*) rm -rf -- "$dir" ;; esac
   done
 }
 

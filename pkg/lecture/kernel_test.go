@@ -169,3 +169,48 @@ func TestInterruptedFitInACellWithoutMain(t *testing.T) {
 		t.Errorf("rerunning the declaring cell: model %v, output %q; want a quiet fit", m != nil, out)
 	}
 }
+
+// A declaration that succeeded is not run again by a later cell whose program never names its variable; a
+// cell that names it anywhere (its body, another declaration) runs it, and so does its own cell.
+func TestSucceededDeclarationIsSkippedWhereNothingNamesIt(t *testing.T) {
+	cell := fakeKernelWith(t)
+	at := func() *declaration {
+		d := &declaration{k: thisKernel(), what: "fit 7", name: "model"}
+		d.file = filepath.Join(d.k.dir, "model.json")
+		return d
+	}
+	cell("", "println(model)")
+	declaring := at()
+	if declaring.skip() {
+		t.Fatal("the declaring cell skipped its own declaration")
+	}
+	declaring.done(true, nil)
+
+	for _, c := range []struct {
+		decls, body string
+		skip        bool
+	}{
+		{"", `println("another cell")`, true},
+		{"", "println(model + 1)", false},
+		{"var twice = model * 2\n", `println("x")`, false},
+		{"func f() int { return model }\n", `println("x")`, false},
+		{"", "println(model)", false}, // The declaring cell again.
+	} {
+		cell(c.decls, c.body)
+		d := at()
+		if got := d.skip(); got != c.skip {
+			t.Errorf("cell %q %q: skip = %v, want %v", c.decls, c.body, got, c.skip)
+		} else if !got {
+			d.done(true, nil) // As Fit does after running it.
+		}
+	}
+	// A later cell that loads it (it names it) leaves the declaring cell as the one that declared it.
+	cell("", "println(model + 1)")
+	later := at()
+	later.skip()
+	later.done(true, nil)
+	cell("", "println(model)")
+	if m, _ := at().read(); m.Kind != "ok" || m.Cell != thisKernel().cell {
+		t.Errorf("marker %+v: want the declaring cell's", m)
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"sync"
 
 	"github.com/golecture/regularization/pkg/backend"
+	"github.com/golecture/regularization/pkg/cellcost"
 	"github.com/golecture/regularization/pkg/data"
 	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -47,6 +48,7 @@ func init() { backend.Quiet = true }
 // Setup prints which backend runs (without machine paths, so handouts carry none): the first cell of each
 // notebook. When no backend can start, it prints the reason instead.
 func Setup() {
+	defer cellcost.Time("backend")()
 	if _, err := backend.Get(); err != nil {
 		report("backend", err)
 		return
@@ -133,6 +135,7 @@ func usableAll(ms []*mlp.Model) error {
 // Fit trains spec on the lecture's data (or loads it from the fit cache). On error it prints one line and
 // returns nil; the other functions report a nil model instead of using it.
 func Fit(spec *mlp.Spec) *mlp.Model {
+	defer cellcost.Time("fits")()
 	if spec == nil {
 		report("fit", errors.New("the spec is nil: start one with mlp.Stack(widths...) or mlp.Sequential(layers...)"))
 		return nil
@@ -155,6 +158,7 @@ func Fit(spec *mlp.Spec) *mlp.Model {
 // Ensemble fits `members` copies of spec, each with its own seeds drawn from spec's seed (see runner.Ensemble).
 // Members already fitted are kept even if a later one fails.
 func Ensemble(spec *mlp.Spec, members int) []*mlp.Model {
+	defer cellcost.Time("fits")()
 	if spec == nil {
 		report("ensemble", errors.New("the spec is nil: start one with mlp.Stack(widths...)"))
 		return nil
@@ -191,6 +195,7 @@ func waiting(holder string) {
 
 // Initial returns spec's network before any training, for looking at its gradients at the start.
 func Initial(spec *mlp.Spec) *mlp.Model {
+	defer cellcost.Time("fits")()
 	id := "initial"
 	if spec != nil {
 		id += "\x00" + spec.Key()

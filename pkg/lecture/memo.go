@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/golecture/regularization/pkg/backend"
+	"github.com/golecture/regularization/pkg/cellcost"
 	"github.com/golecture/regularization/pkg/codehash"
 	"github.com/golecture/regularization/pkg/fitcache"
 	"github.com/golecture/regularization/pkg/mlp"
@@ -33,6 +34,7 @@ var CodeHash = sync.OnceValue(func() string { return codehash.Of(sources, mlp.Co
 // many ask at the same time. A result that cannot be stored is only computed again next time: nothing is
 // lost.
 func remember[T any](what string, compute func() (T, error), parts ...any) (T, error) {
+	defer cellcost.Time("remembered")()
 	key := fitcache.Key(append([]any{CodeHash(), what, backendIdentity()}, parts...)...)
 	var v T
 	if ok, err := cache().Load(key, &v); err == nil && ok {
@@ -45,6 +47,7 @@ func remember[T any](what string, compute func() (T, error), parts ...any) (T, e
 		}
 	}
 	runner.Trace("computed "+what, key)
+	defer cellcost.Time("compute")()
 	v, err := compute()
 	if err != nil {
 		return v, err

@@ -13,6 +13,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 
+	"github.com/golecture/regularization/pkg/cellcost"
 	"github.com/golecture/regularization/pkg/plots"
 )
 
@@ -33,6 +34,7 @@ func send(bundle map[protocol.MIMEType]any) { sendAs("", bundle) }
 // sendAs is send into the output of the given display id: its first use makes the output, later ones replace
 // it in place (the knobs redraw their figures so). An empty id makes a new output each time.
 func sendAs(id string, bundle map[protocol.MIMEType]any) {
+	defer cellcost.Time("display")()
 	gonbui.SendData(&protocol.DisplayData{Data: bundle, DisplayID: id})
 	gonbui.Sync()
 }
@@ -208,6 +210,7 @@ func (f figure) show() error { return f.showAs("") }
 
 // showAs shows the figure in the output of display id (see sendAs).
 func (f figure) showAs(id string) error {
+	done := cellcost.Time("draw")
 	svg, err := f.fig.SVG()
 	if err != nil {
 		return err
@@ -220,6 +223,7 @@ func (f figure) showAs(id string) error {
 		return err
 	}
 	raw, err := results(f.id, f.fig.Title(), f.data)
+	done()
 	if err != nil {
 		return err
 	}

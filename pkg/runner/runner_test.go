@@ -97,7 +97,7 @@ func TestMalformedEntryIsRefitted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, identity, err := opts.backendOf()
+	identity, err := opts.identity()
 	if err != nil {
 		t.Fatal(err)
 	}

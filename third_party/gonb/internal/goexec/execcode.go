@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cellExecParams are the parameters of ExecuteCell, packaged so they
@@ -77,6 +78,8 @@ func (s *State) serializeExecuteCell() {
 func (s *State) executeCellImpl(msg kernel.Message, cellId int, lines []string, skipLines Set[int]) error {
 	// Makes sure at exit state is reset of any "one-shot" state.
 	defer s.PostExecuteCell()
+	timer := newCellTimer(msg)
+	defer timer.write()
 
 	klog.V(1).Infof("ExecuteCell: %q", lines)
 
@@ -99,12 +102,14 @@ func (s *State) executeCellImpl(msg kernel.Message, cellId int, lines []string, 
 		return err
 	}
 	klog.V(2).Infof("ExecuteCell: after s.parseLinesAndComposeMain()")
+	timer.step("parse")
 
 	// ProgramExecutor `goimports` (or the code that implements it) -- it updates `updatedDecls` with
 	// the new imports, if there are any.
 	_, fileToCellIdAndLine, err = s.GoImports(msg, updatedDecls, mainDecl, fileToCellIdAndLine)
 
 	klog.V(2).Infof("ExecuteCell: after s.GoImports()")
+	timer.step("goimports")
 
 	if err != nil {
 		klog.Infof("goexec.ExecuteCell() failed to run `go imports` and `go get`: %+v", err)
@@ -112,7 +117,9 @@ func (s *State) executeCellImpl(msg kernel.Message, cellId int, lines []string, 
 	}
 
 	// And then compile it.
-	if err := s.Compile(msg, fileToCellIdAndLine); err != nil {
+	err = s.compileTimed(msg, fileToCellIdAndLine, timer)
+	timer.step("build")
+	if err != nil {
 		klog.Infof("goexec.ExecuteCell() failed to compile cell: %+v", err)
 		return err
 	}
@@ -123,7 +130,10 @@ func (s *State) executeCellImpl(msg kernel.Message, cellId int, lines []string, 
 	s.Definitions = updatedDecls
 
 	// Execute compiled code.
-	return s.Execute(msg, fileToCellIdAndLine)
+	timer.set("run_start_unix_ns", time.Now().UnixNano())
+	err = s.Execute(msg, fileToCellIdAndLine)
+	timer.step("run")
+	return err
 }
 
 // PostExecuteCell reset state that is valid only for the duration of a cell.
@@ -253,6 +263,12 @@ func (s *State) Execute(msg kernel.Message, fileToCellIdAndLine []CellIdAndLine)
 // If errors in compilation happen, linesPos is used to adjust line numbers to their content in the
 // current cell.
 func (s *State) Compile(msg kernel.Message, fileToCellIdAndLines []CellIdAndLine) error {
+	return s.compileTimed(msg, fileToCellIdAndLines, nil)
+}
+
+// compileTimed is Compile, reusing the program last built from the same code in this slot (cellcache.go)
+// and recording the compile and link times in timer (nil: none).
+func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAndLine, timer *cellTimer) error {
 	var args []string
 	if s.CellIsTest {
 		args = []string{"test", "-c", "-o", s.BinaryPath()}
@@ -262,6 +278,15 @@ func (s *State) Compile(msg kernel.Message, fileToCellIdAndLines []CellIdAndLine
 		args = []string{"build", "-o", s.BinaryPath()}
 	}
 	args = append(args, s.GoBuildFlags...)
+	var key string
+	var before time.Time
+	if s.slot != nil && !s.CellIsWasm {
+		var err error
+		if key, err = cellKey(s.CodePath(), args); err == nil {
+			before = s.slot.seed(key, s.BinaryPath())
+		}
+	}
+	args = append(args, timer.actionGraphFlag(s.TempDir)...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = s.TempDir
 	if s.CellIsWasm {
@@ -284,6 +309,10 @@ func (s *State) Compile(msg kernel.Message, fileToCellIdAndLines []CellIdAndLine
 		err := s.DisplayErrorWithContext(msg, fileToCellIdAndLines, string(output), err)
 		return errors.Wrapf(err, "failed to run %q", cmd)
 	}
+	if key != "" {
+		s.slot.keepBuilt(key, s.BinaryPath(), before)
+	}
+	timer.readActionGraph(s.TempDir, s.Package)
 	return nil
 }
 

@@ -99,6 +99,9 @@ type State struct {
 	// Comms represents the communication with the front-end.
 	Comms *comms.State
 
+	// slot is the reusable work directory (see cellcache.go); nil when the kernel uses a one-off directory.
+	slot *slot
+
 	// CaptureFile is the file where to write any cell output. It is closed and set to nil at the end of the cell
 	// executions.
 	// If nil, no output is to be captured.
@@ -142,11 +145,23 @@ func New(k *kernel.Kernel, uniqueID string, preserveTempDir, rawError bool) (*St
 	// It stops when the kernel stops.
 	go s.serializeExecuteCell()
 
-	// Create directory.
-	s.TempDir = path.Join(os.TempDir(), s.Package)
-	err := os.Mkdir(s.TempDir, 0700)
-	if err != nil {
-		return nil, errors.Wrapf(err, "failed to create temporary directory %q", s.TempDir)
+	// Create directory: a reusable slot (cellcache.go) unless the directory is to be preserved for
+	// debugging, else a one-off directory.
+	var err error
+	if !preserveTempDir {
+		if s.slot, err = takeSlot(); err != nil {
+			klog.Warningf("GoNB: cell programs will not be reused: %v", err)
+			s.slot = nil
+		}
+	}
+	if s.slot != nil {
+		s.TempDir, s.Package = s.slot.dir, s.slot.pkg
+	} else {
+		s.TempDir = path.Join(os.TempDir(), s.Package)
+		err = os.Mkdir(s.TempDir, 0700)
+		if err != nil {
+			return nil, errors.Wrapf(err, "failed to create temporary directory %q", s.TempDir)
+		}
 	}
 	if s.preserveTempDir {
 		klog.Infof("Temporary work directory: %s", s.TempDir)
@@ -274,6 +289,7 @@ func (s *State) Stop() error {
 		}
 		s.TempDir = "/"
 	}
+	s.slot.release()
 	if s.Comms != nil {
 		// Close without a message (no sending back a comm_close message),
 		// if not yet closed.

@@ -1,0 +1,92 @@
+"""GoNB's reuse of cell programs across kernel restarts (third_party/gonb/PATCH.md), through the real kernel.
+
+After a restart, a cell whose code is unchanged gets the program the previous kernel linked for it, and Go's
+own build-ID check decides whether that program is still current: a changed dependency is linked again and
+its new code runs. GONB_CELL_TIMINGS tells whether each cell linked.
+"""
+
+import json
+import textwrap
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from test_kernel_memory import run
+
+CELL = 'import "example.com/dep"\n\n%%\nfmt.Println("dep says", dep.Word())'
+
+
+def write_dep(root, word):
+    (root / "go.mod").write_text("module example.com/dep\n\ngo 1.24\n")
+    (root / "dep.go").write_text(textwrap.dedent(f"""\
+        package dep
+
+        // Word is what the test's cell prints.
+        func Word() string {{ return "{word}" }}
+        """))
+
+
+def linked(timings):
+    """Whether the last cell's `go build` linked its program."""
+    lines = timings.read_text().splitlines()
+    return json.loads(lines[-1])["linked"]
+
+
+def session(env, cells):
+    """Starts a kernel with env, runs cells, and stops it; returns their outputs."""
+    km, kc = start_new_kernel(kernel_name="gonb", env=env)
+    try:
+        return [run(kc, c, timeout=180) for c in cells]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):
+    import os
+
+    dep = tmp_path / "dep"
+    dep.mkdir()
+    write_dep(dep, "one")
+    e = dict(os.environ, GONB_CELL_DIR=str(tmp_path / "cells"), GONB_CELL_TIMINGS=str(tmp_path / "timings.jsonl"))
+    return e, dep, tmp_path / "timings.jsonl"
+
+
+def test_a_restarted_kernel_reuses_programs_and_relinks_a_changed_dependency(env):
+    e, dep, timings = env
+    use = f"!*go work use {dep}"
+    first = session(e, [use, CELL])
+    assert "dep says one" in first[1], first
+    assert linked(timings), "the first build of a cell must link"
+
+    again = session(e, [use, CELL])
+    assert "dep says one" in again[1], again
+    assert not linked(timings), "after a restart the same cell should reuse its program"
+
+    write_dep(dep, "two")
+    changed = session(e, [use, CELL])
+    assert "dep says two" in changed[1], f"a stale program ran after its dependency changed: {changed}"
+    assert linked(timings)
+
+
+def test_two_kernels_at_once_get_their_own_slots(env):
+    e, _, _ = env
+    km1, kc1 = start_new_kernel(kernel_name="gonb", env=e)
+    km2, kc2 = start_new_kernel(kernel_name="gonb", env=e)
+    try:
+        dirs = {run(kc, '%%\nfmt.Println(os.Getenv("GONB_TMP_DIR"))').strip() for kc in (kc1, kc2)}
+        assert len(dirs) == 2, dirs
+    finally:
+        for km, kc in ((km1, kc1), (km2, kc2)):
+            kc.stop_channels()
+            km.shutdown_kernel(now=False)
+
+
+def test_a_root_others_can_write_is_refused(env, tmp_path):
+    e, _, _ = env
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    out = session(dict(e, GONB_CELL_DIR=str(shared)), ['%%\nfmt.Println("dir", os.Getenv("GONB_TMP_DIR"))'])[0]
+    assert "dir " in out and str(shared) not in out, f"the kernel worked in a directory others can write: {out}"
