@@ -235,6 +235,10 @@ if ! "$DOCKER" build --progress=plain "${secret[@]}" -t "$image" "$REPO" >"$out/
 fi
 cached_steps="$(grep -c '^#[0-9]* CACHED$' "$out/build.log" || true)"
 say "image built in $(since "$t")s ($image, $("$DOCKER" image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.1f GB", $1 / 1e9 }'), $cached_steps steps cached)"
+# The warm-up keeps each notebook cell's program (GONB_CELL_DIR), so that a student's first Run All reuses them.
+kept="$("$DOCKER" run --rm --entrypoint bash "$image" -c 'ls "$GONB_CELL_DIR"/slot0.bin 2>/dev/null | wc -l')"
+[[ "$kept" -ge 30 ]] || die "the image keeps $kept cell programs in \$GONB_CELL_DIR/slot0.bin, want both notebooks' (30 or more)"
+say "the image keeps $kept cell programs for the first Run All"
 # The previous build of the image, now untagged, is only disk space.
 "$DOCKER" image prune --force --filter label=org.golecture.image=lab >/dev/null
 

@@ -17,8 +17,10 @@ package goexec
 //   - After a build that did link, the new program is kept in <root>/slot<N>.bin, at most
 //     $GONB_CELL_BINARIES programs (default 48; 0 turns reuse off), the least recently used dropped first.
 //
-// <root> is $GONB_CELL_DIR, else <os.TempDir()>/gonb-cells-<uid>, private to the user: a root another user
-// owns or can write is refused, and the kernel falls back to GoNB's usual one-off directory.
+// <root> is $GONB_CELL_DIR, else (or when that is not the user's own) <os.TempDir()>/gonb-cells-<uid>. A root
+// must be private to the user: one another user owns or can write is refused, and in the end the kernel falls
+// back to GoNB's usual one-off directory. The lecture's image sets $GONB_CELL_DIR to a directory its warm-up
+// fills, so that a student's first Run All already finds its programs.
 
 import (
 	"crypto/sha256"
@@ -52,9 +54,13 @@ type slot struct {
 // takeSlot finds a free slot and prepares its (empty) work directory, or returns an error when no slot can
 // be used, in which case the caller uses a one-off directory as GoNB always did.
 func takeSlot() (*slot, error) {
-	root := os.Getenv("GONB_CELL_DIR")
-	if root == "" {
-		root = filepath.Join(os.TempDir(), fmt.Sprintf("gonb-cells-%d", os.Getuid()))
+	root := filepath.Join(os.TempDir(), fmt.Sprintf("gonb-cells-%d", os.Getuid()))
+	if dir := os.Getenv("GONB_CELL_DIR"); dir != "" {
+		if err := privateDir(dir); err == nil {
+			root = dir
+		} else {
+			klog.Warningf("GoNB: $GONB_CELL_DIR not used (%v); using %s", err, root)
+		}
 	}
 	if err := privateDir(root); err != nil {
 		return nil, err
