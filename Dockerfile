@@ -79,9 +79,9 @@ RUN --mount=type=secret,id=extra_ca,mode=0444 \
 
 # The project. Then a warm start for the class: the notebooks are executed once through the GoNB kernel
 # (scripts/handouts.sh, which also leaves the HTML handouts in /workspace/handouts), which fills the fit
-# cache, Go's build cache and GoNB's kept cell programs (about 1.2 GB), so that the first Run All in a lab or
-# a student's container only loads its fits and reuses each cell's program: about 16 CPU-seconds for
-# notebook 1 instead of about 40 (docs/performance.md). A container run as UID 1000 (every way in but a
+# cache, Go's build cache and GoNB's kept cell programs with their stamps (about 1.2 GB), so that the first
+# Run All in a lab or a student's container only loads its fits and runs each cell's kept program without
+# `go build`: about 7 CPU-seconds for notebook 1 instead of about 35 (docs/performance.md). A container run as UID 1000 (every way in but a
 # LAB_UID of another value) finds them; another UID keeps its own in /tmp. What Jupyter and gopls
 # left in $HOME is removed: they make those folders private (0700), which would lock out a lab run as another
 # UID (LAB_UID), and they are made again when needed.

@@ -55,11 +55,14 @@ if [[ "$mode" == cells ]]; then
   mkdir -p "$run_dir"
   "$VENV/bin/python" scripts/cellcost.py --no-reuse --label "now, reuse of cell programs off" \
     --json "$run_dir/no-reuse.json"
+  "$VENV/bin/python" scripts/cellcost.py --no-stamps --label "now, \`go build\` run for every cell" \
+    --json "$run_dir/no-stamps.json"
   "$VENV/bin/python" scripts/cellcost.py --label "now" --json "$run_dir/now.json"
   before="$(ls "$raw_root"/*-cells-before/*.json 2>/dev/null | sort | tail -n1 || true)"
   {
     cat bench/cells-intro.md
-    "$VENV/bin/python" scripts/cellcost.py --report ${before:+"$before"} "$run_dir/no-reuse.json" "$run_dir/now.json"
+    "$VENV/bin/python" scripts/cellcost.py --report ${before:+"$before"} "$run_dir/no-reuse.json" \
+      "$run_dir/no-stamps.json" "$run_dir/now.json"
   } >"$out_dir/CELLS.md"
   echo "bench: wrote $out_dir/CELLS.md"
   exit 0

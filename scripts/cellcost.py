@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/cellcost.py                 # both, on this machine (about 4 minutes)
     .venv/bin/python scripts/cellcost.py --no-reuse      # the same with GoNB's reuse of cell programs off
+    .venv/bin/python scripts/cellcost.py --no-stamps     # reuse on, but `go build` run for every cell
     .venv/bin/python scripts/cellcost.py --json F        # also write the figures
     .venv/bin/python scripts/cellcost.py --report A.json B.json   # a Markdown page from such files
     scripts/bench.sh --cells                              # both, into bench/raw/ and bench/CELLS.md
@@ -205,6 +206,8 @@ def measure(args):
     env = dict(os.environ, GONB_CELL_TIMINGS=str(timings), LECTURE_CELL_COST=str(costs), LECTURE_KNOBS="off")
     if args.no_reuse:
         env["GONB_CELL_BINARIES"] = "0"
+    if args.no_stamps:
+        env["GONB_CELL_STAMPS"] = "0"
     kernel = Kernel(env, work / "kernel.log")
     try:
         cells = code_cells(NOTEBOOKS[0])
@@ -213,6 +216,11 @@ def measure(args):
             _, _, err = kernel.run(code)
             if err:
                 sys.exit(f"cellcost: a cell of notebook 1 failed: {err}")
+        built = [json.loads(line) for line in timings.read_text().splitlines()] if timings.exists() else []
+        built = [r for r in built if "build" in r]
+        print(f"# notebook 1: {sum(bool(r.get('build_skipped')) for r in built)} of {len(built)} built cells ran "
+              f"their kept program without `go build`; {sum(bool(r.get('linked')) for r in built)} linked",
+              flush=True)
         probes = measure_probes(kernel, timings, costs, args.runs)
         summary = {k: summarize(v) for k, v in probes.items()}
         print(f"\n## A warm cell after all of notebook 1's declarations (median of {args.runs} runs; seconds)\n\n"
@@ -272,6 +280,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="executions of each probe cell (default 5)")
     ap.add_argument("--runall", type=int, default=3, help="Run Alls of each notebook after a restart (default 3; 0: none)")
     ap.add_argument("--no-reuse", action="store_true", help="GONB_CELL_BINARIES=0: link every cell's program")
+    ap.add_argument("--no-stamps", action="store_true",
+                    help="GONB_CELL_STAMPS=0: run `go build` for every cell, even one nothing could have changed")
     ap.add_argument("--label", help="what this measurement is, for the report")
     ap.add_argument("--json", help="write all figures here")
     ap.add_argument("--report", nargs="+", metavar="JSON", help="print a Markdown page from earlier --json files")

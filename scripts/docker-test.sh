@@ -236,9 +236,15 @@ fi
 cached_steps="$(grep -c '^#[0-9]* CACHED$' "$out/build.log" || true)"
 say "image built in $(since "$t")s ($image, $("$DOCKER" image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.1f GB", $1 / 1e9 }'), $cached_steps steps cached)"
 # The warm-up keeps each notebook cell's program (GONB_CELL_DIR), so that a student's first Run All reuses them.
-kept="$("$DOCKER" run --rm --entrypoint bash "$image" -c 'ls "$GONB_CELL_DIR"/slot0.bin 2>/dev/null | wc -l')"
+kept="$("$DOCKER" run --rm --entrypoint bash "$image" -c 'ls "$GONB_CELL_DIR"/slot0.bin 2>/dev/null | grep -vc "\.stamp$"')"
 [[ "$kept" -ge 30 ]] || die "the image keeps $kept cell programs in \$GONB_CELL_DIR/slot0.bin, want both notebooks' (30 or more)"
 say "the image keeps $kept cell programs for the first Run All"
+# ... and their stamps hold in a new container of the image: notebook 1's first run there needs no `go build`.
+first="$("$DOCKER" run --rm --entrypoint bash "$image" -c '.venv/bin/python scripts/cellcost.py --runs 1 --runall 0' 2>&1 |
+  grep '^# notebook 1: .* built cells' || true)"
+[[ "$first" =~ ([0-9]+)\ of\ ([0-9]+)\ built ]] && ((BASH_REMATCH[1] == BASH_REMATCH[2] && BASH_REMATCH[2] > 0)) ||
+  die "in a new container of the image, notebook 1's cells did not all run their kept programs: '${first:-no result}'"
+say "in a new container, ${first#\# }"
 # The previous build of the image, now untagged, is only disk space.
 "$DOCKER" image prune --force --filter label=org.golecture.image=lab >/dev/null
 

@@ -6,7 +6,9 @@ its new code runs. GONB_CELL_TIMINGS tells whether each cell linked.
 """
 
 import json
+import os
 import textwrap
+import time
 
 import pytest
 from jupyter_client.manager import start_new_kernel
@@ -26,10 +28,24 @@ def write_dep(root, word):
         """))
 
 
+def last(timings):
+    """The last cell's GONB_CELL_TIMINGS line."""
+    return json.loads(timings.read_text().splitlines()[-1])
+
+
 def linked(timings):
     """Whether the last cell's `go build` linked its program."""
-    lines = timings.read_text().splitlines()
-    return json.loads(lines[-1])["linked"]
+    return last(timings).get("linked", False)
+
+
+def skipped(timings):
+    """Whether the last cell ran its kept program without running the go command."""
+    return last(timings).get("build_skipped", False)
+
+
+def settle():
+    """Waits out GoNB's settle time: a build from files changed less than 2 s before it is not stamped."""
+    time.sleep(2.5)
 
 
 def session(env, cells):
@@ -44,7 +60,6 @@ def session(env, cells):
 
 @pytest.fixture()
 def env(tmp_path, monkeypatch):
-    import os
 
     dep = tmp_path / "dep"
     dep.mkdir()
@@ -68,6 +83,43 @@ def test_a_restarted_kernel_reuses_programs_and_relinks_a_changed_dependency(env
     changed = session(e, [use, CELL])
     assert "dep says two" in changed[1], f"a stale program ran after its dependency changed: {changed}"
     assert linked(timings)
+
+
+def test_an_unchanged_cell_skips_the_go_command_and_any_change_runs_it(env):
+    e, dep, timings = env
+    settle()
+    use = f"!*go work use {dep}"
+    first = session(e, [use, CELL])
+    assert "dep says one" in first[1], first
+    assert linked(timings) and not skipped(timings)
+
+    again = session(e, [use, CELL])
+    assert "dep says one" in again[1], again
+    assert skipped(timings), "after a restart, with nothing changed, the cell should not run the go command"
+
+    # Same size and modification time, other contents: a stale program must not run.
+    mtime = (dep / "dep.go").stat().st_mtime_ns
+    write_dep(dep, "two")
+    os.utime(dep / "dep.go", ns=(mtime, mtime))
+    settle()
+    changed = session(e, [use, CELL])
+    assert "dep says two" in changed[1], f"a stale program ran after its dependency changed: {changed}"
+    assert not skipped(timings) and linked(timings)
+
+    # A file added to the dependency's package: the go command decides.
+    (dep / "extra.go").write_text("package dep\n\n// Extra is new.\nfunc Extra() string { return \"x\" }\n")
+    settle()
+    added = session(e, [use, CELL])
+    assert "dep says two" in added[1], added
+    assert not skipped(timings), "a file added to a dependency must run the go command"
+
+    # Another build environment: the go command decides.
+    tags = session(dict(e, GOAMD64="v2"), [use, CELL])
+    assert "dep says two" in tags[1], tags
+    assert not skipped(timings), "another GOAMD64 must run the go command"
+
+    same = session(dict(e, GOAMD64="v2"), [use, CELL])
+    assert "dep says two" in same[1] and skipped(timings), same
 
 
 def test_two_kernels_at_once_get_their_own_slots(env):

@@ -16,6 +16,8 @@ package goexec
 //     decides whether the program is current, so a stale program is never run.
 //   - After a build that did link, the new program is kept in <root>/slot<N>.bin, at most
 //     $GONB_CELL_BINARIES programs (default 48; 0 turns reuse off), the least recently used dropped first.
+//   - When nothing the program was built from can have changed, `go build` is not even run (cellstamp.go;
+//     $GONB_CELL_STAMPS=0 turns that off).
 //
 // <root> is $GONB_CELL_DIR, else (or when that is not the user's own) <os.TempDir()>/gonb-cells-<uid>. A root
 // must be private to the user: one another user owns or can write is refused, and in the end the kernel falls
@@ -31,6 +33,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -48,6 +51,7 @@ type slot struct {
 	dir, pkg, binDir string
 	lock             *os.File // Held (flock) while the kernel lives; closing it frees the slot.
 	keep             int      // Programs to keep in binDir; 0: no reuse.
+	stamps           bool     // Whether a build nothing could have changed is skipped (cellstamp.go).
 	builtKey         string   // Key of the program now at the output path, "" if unknown.
 }
 
@@ -73,6 +77,14 @@ func takeSlot() (*slot, error) {
 		}
 		keep = n
 	}
+	stamps := true
+	switch v := os.Getenv("GONB_CELL_STAMPS"); v {
+	case "", "1":
+	case "0":
+		stamps = false
+	default:
+		return nil, fmt.Errorf("GONB_CELL_STAMPS=%q: want 1 (skip a build nothing could have changed) or 0", v)
+	}
 	for n := 0; n < maxSlots; n++ {
 		name := fmt.Sprintf("slot%d", n)
 		lock, ok, err := tryLock(filepath.Join(root, name+".lock"))
@@ -83,7 +95,7 @@ func takeSlot() (*slot, error) {
 			continue // Another live kernel's.
 		}
 		s := &slot{dir: filepath.Join(root, name), pkg: "gonb_" + name, binDir: filepath.Join(root, name+".bin"),
-			lock: lock, keep: keep}
+			lock: lock, keep: keep, stamps: stamps}
 		// Left over from a kernel that died without cleaning up: start empty, as a new kernel should.
 		if err := os.RemoveAll(s.dir); err != nil {
 			s.release()
@@ -158,7 +170,7 @@ func (s *slot) keepBuilt(key, target string, before time.Time) {
 		return
 	}
 	entries, err := os.ReadDir(s.binDir)
-	if err != nil || len(entries) <= s.keep {
+	if err != nil {
 		return
 	}
 	type kept struct {
@@ -167,6 +179,9 @@ func (s *slot) keepBuilt(key, target string, before time.Time) {
 	}
 	var all []kept
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), ".stamp") {
+			continue
+		}
 		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
 			all = append(all, kept{e.Name(), info.ModTime()})
 		}
@@ -174,6 +189,7 @@ func (s *slot) keepBuilt(key, target string, before time.Time) {
 	sort.Slice(all, func(i, j int) bool { return all[i].used.After(all[j].used) })
 	for _, k := range all[min(len(all), s.keep):] {
 		_ = os.Remove(filepath.Join(s.binDir, k.name))
+		_ = os.Remove(s.stampPath(k.name))
 	}
 }
 

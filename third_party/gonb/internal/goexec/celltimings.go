@@ -9,7 +9,6 @@ package goexec
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/janpfeifer/gonb/internal/kernel"
@@ -53,20 +52,12 @@ func (t *cellTimer) set(key string, v any) {
 	}
 }
 
-// actionGraphFlag is the go build flag that writes the build's action graph, with times, for this cell.
-func (t *cellTimer) actionGraphFlag(dir string) []string {
-	if t == nil {
-		return nil
-	}
-	return []string{"-debug-actiongraph=" + filepath.Join(dir, "actiongraph.json")}
-}
-
 // readActionGraph adds the seconds spent compiling package main and linking.
-func (t *cellTimer) readActionGraph(dir, mainPkg string) {
+func (t *cellTimer) readActionGraph(graphPath, mainPkg string) {
 	if t == nil {
 		return
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "actiongraph.json"))
+	raw, err := os.ReadFile(graphPath)
 	if err != nil {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -286,7 +287,15 @@ func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAn
 			before = s.slot.seed(key, s.BinaryPath())
 		}
 	}
-	args = append(args, timer.actionGraphFlag(s.TempDir)...)
+	if key != "" && s.slot.current(key, s.TempDir, s.BinaryPath()) {
+		timer.set("build_skipped", true) // Nothing it depends on changed since it was built (cellstamp.go).
+		return nil
+	}
+	graph := filepath.Join(s.TempDir, "actiongraph.json")
+	if key != "" || timer != nil {
+		args = append(args, "-debug-actiongraph="+graph)
+	}
+	start := time.Now()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = s.TempDir
 	if s.CellIsWasm {
@@ -311,8 +320,9 @@ func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAn
 	}
 	if key != "" {
 		s.slot.keepBuilt(key, s.BinaryPath(), before)
+		s.slot.stampBuilt(key, s.TempDir, s.BinaryPath(), graph, start)
 	}
-	timer.readActionGraph(s.TempDir, s.Package)
+	timer.readActionGraph(graph, s.Package)
 	return nil
 }
 

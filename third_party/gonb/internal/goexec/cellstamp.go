@@ -1,0 +1,426 @@
+package goexec
+
+// Skipping a build nothing could have changed (a golecture change, see PATCH.md).
+//
+// With a kept program at the output path (cellcache.go), `go build` finds nothing to do, yet it still costs
+// 0.25-0.35 s of a 2-core machine: it loads the module graph and every package the cell reaches, and hashes
+// their sources. Most of those packages cannot change: the standard library belongs to the toolchain and a
+// module in the module cache is read-only, both fixed by the toolchain, the environment and go.sum. What
+// can change is the cell's own directory and the packages of local modules (the go.work "use" directories
+// and local "replace" targets), which a student may edit.
+//
+// So after each successful build a "stamp" is kept beside the program: the hash of the toolchain and the
+// environment the go command reads, the contents of the cell's directory, and the size, modification time,
+// mode, inode and status-change time of every file in each local package the build used (taken from the
+// build's -debug-actiongraph), of those directories themselves, and of the local modules' go.mod and go.sum.
+// The next time the same main.go is built in the slot, if its stamp still matches, `go build` is not run
+// and the kept program is. Anything else (a changed, added or removed file, even one copied in with an old
+// modification time; other flags or environment; another toolchain; a vendor directory) runs `go build` as
+// before, which decides.
+//
+// A stamp is not written while any file it covers changed less than stampSettle before the build started:
+// such a file may have changed while the go command read it, or again within one tick of a coarse clock.
+//
+// Not covered, as Go's own build cache does not cover them either: C headers outside a package's directory
+// included by a local cgo package, and edits to the toolchain's or the module cache's files in place.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+	"k8s.io/klog/v2"
+)
+
+// stampSettle is how old every file a stamp covers must be, at the start of the build, for it to be written.
+const stampSettle = 2 * time.Second
+
+// stampVersion changes whenever what a stamp covers changes, so that older stamps are never trusted.
+const stampVersion = 2
+
+// cellStamp is what a kept program was built from, besides its packages in the toolchain and module cache.
+type cellStamp struct {
+	Version int
+	Env     string              // Toolchain and environment (stampEnv).
+	Cell    string              // Contents of the cell's directory (hashCellDir).
+	Files   map[string]fileMark // Local packages' directories and files, local modules' go.mod and go.sum.
+}
+
+// fileMark is what tells whether a file or directory changed without reading it.
+type fileMark struct {
+	Size    int64
+	ModTime int64 // Unix nanoseconds.
+	Mode    fs.FileMode
+	Inode   uint64
+	Changed int64 // Status-change time (ctime), Unix nanoseconds; 0 where not known.
+}
+
+func markOf(fi fs.FileInfo) fileMark {
+	ino, ctime := changeMark(fi)
+	return fileMark{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: fi.Mode(), Inode: ino, Changed: ctime}
+}
+
+func (s *slot) stampPath(key string) string { return filepath.Join(s.binDir, key+".stamp") }
+
+// current reports whether the program kept under key, already at the output path, is known to be what
+// `go build` would produce now in dir, without running the go command.
+func (s *slot) current(key, dir, target string) bool {
+	if !s.stamps || s.keep == 0 || s.builtKey != key {
+		return false
+	}
+	raw, err := os.ReadFile(s.stampPath(key))
+	if err != nil {
+		return false
+	}
+	var st cellStamp
+	if json.Unmarshal(raw, &st) != nil || st.Version != stampVersion {
+		return false
+	}
+	env, err := stampEnv()
+	if err != nil || env != st.Env {
+		return false
+	}
+	cell, err := hashCellDir(dir, target)
+	if err != nil || cell != st.Cell {
+		return false
+	}
+	for name, want := range st.Files {
+		fi, err := os.Stat(name)
+		if err != nil || markOf(fi) != want {
+			return false
+		}
+	}
+	return true
+}
+
+// stampBuilt records, after a successful `go build` that started at start, what the program kept under key
+// was built from. graphPath is the build's -debug-actiongraph output. On any doubt no stamp is written, and
+// the next build of this code runs the go command.
+func (s *slot) stampBuilt(key, dir, target, graphPath string, start time.Time) {
+	if !s.stamps || s.keep == 0 || s.builtKey != key {
+		return
+	}
+	path := s.stampPath(key)
+	_ = os.Remove(path)
+	st, err := makeStamp(dir, target, graphPath, start)
+	if err != nil {
+		klog.V(1).Infof("cell programs: no stamp for %s: %v", key, err)
+		return
+	}
+	raw, err := json.Marshal(st)
+	if err == nil {
+		err = writeFileAtomic(path, raw)
+	}
+	if err != nil {
+		klog.Warningf("cell programs: could not write %s: %v", path, err)
+	}
+}
+
+func makeStamp(dir, target, graphPath string, start time.Time) (*cellStamp, error) {
+	env, err := stampEnv()
+	if err != nil {
+		return nil, err
+	}
+	cell, err := hashCellDir(dir, target)
+	if err != nil {
+		return nil, err
+	}
+	modules, err := localModules(dir)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := builtPackages(graphPath)
+	if err != nil {
+		return nil, err
+	}
+	st := &cellStamp{Version: stampVersion, Env: env, Cell: cell, Files: make(map[string]fileMark)}
+	settled := start.Add(-stampSettle)
+	add := func(name string, fi fs.FileInfo) error {
+		changed := fi.ModTime()
+		if _, ctime := changeMark(fi); ctime > changed.UnixNano() {
+			changed = time.Unix(0, ctime)
+		}
+		if changed.After(settled) {
+			return fmt.Errorf("%s changed %s before the build", name, start.Sub(changed).Round(time.Millisecond))
+		}
+		st.Files[name] = markOf(fi)
+		return nil
+	}
+	for _, m := range modules {
+		if m.dir == dir {
+			continue // The cell's own module: hashed whole in Cell.
+		}
+		if fi, err := os.Stat(filepath.Join(m.dir, "vendor")); err == nil && fi.IsDir() {
+			return nil, fmt.Errorf("%s has a vendor directory", m.dir)
+		}
+		for _, name := range []string{"go.mod", "go.sum"} {
+			p := filepath.Join(m.dir, name)
+			fi, err := os.Stat(p)
+			if os.IsNotExist(err) {
+				continue // An absent go.sum that appears later changes the module's directory, which is stamped
+				// when it holds a package; a build that needs it fails anyway.
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := add(p, fi); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The directories of the local packages, each with its files and the directories below it that are not
+	// packages of the build themselves or other modules (embedded files may live there).
+	dirs := make(map[string]bool)
+	for _, p := range pkgs {
+		if d, ok := packageDir(modules, p); ok && d != dir {
+			dirs[d] = true
+		}
+	}
+	for d := range dirs {
+		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() && p != d && (dirs[p] || e.Name() == ".git" || exists(filepath.Join(p, "go.mod"))) {
+				return filepath.SkipDir
+			}
+			fi, err := os.Stat(p) // Follows a link, as the go command does.
+			if err != nil {
+				return err
+			}
+			return add(p, fi)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// stampEnv hashes the toolchain and everything else the go command reads from the environment: the go
+// commands on PATH in order (the first may be a wrapper that runs another) with their toolchains' VERSION
+// files, the C and C++ compilers cgo would run, the `go env -w` settings file, and the GO*, CGO_* (except
+// GoNB's own) and C toolchain variables. Tools are compared by path, size and times, so a PATH that differs
+// only in other directories still matches.
+func stampEnv() (string, error) {
+	if _, err := exec.LookPath("go"); err != nil {
+		return "", err
+	}
+	files := []string{goEnvFile()}
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if d != "" && exists(filepath.Join(d, "go")) {
+			files = append(files, filepath.Join(d, "go"), filepath.Join(d, "..", "VERSION"))
+		}
+	}
+	for _, cc := range []string{os.Getenv("CC"), "gcc", os.Getenv("CXX"), "g++"} {
+		if p, err := exec.LookPath(cc); cc != "" && err == nil {
+			files = append(files, p)
+		}
+	}
+	h := sha256.New()
+	for _, p := range files {
+		if fi, err := os.Stat(p); err == nil {
+			fmt.Fprintf(h, "%s %+v\n", p, markOf(fi))
+		} else {
+			fmt.Fprintf(h, "%s absent\n", p)
+		}
+	}
+	var vars []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "GONB_"):
+		case strings.HasPrefix(name, "GO"), strings.HasPrefix(name, "CGO_"),
+			name == "CC", name == "CXX", name == "AR", name == "PKG_CONFIG":
+			vars = append(vars, kv)
+		}
+	}
+	sort.Strings(vars)
+	fmt.Fprintf(h, "%q\n", vars)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// goEnvFile is where `go env -w` keeps its settings.
+func goEnvFile() string {
+	if p := os.Getenv("GOENV"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "go", "env")
+}
+
+// hashCellDir hashes the names and contents of the regular files in the cell's directory, less the program
+// and the build's own records.
+func hashCellDir(dir, target string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := e.Name()
+		if p == target || name == "actiongraph.json" || strings.HasPrefix(name, ".") ||
+			strings.HasPrefix(name, "gonb_pipe_") || !e.Type().IsRegular() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "%s\x00", p)
+		_, err = io.Copy(h, f)
+		h.Write([]byte{0})
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+type localModule struct{ path, dir string }
+
+// localModules lists the modules whose sources are on this disk and may be edited: the cell's module, the
+// go.work "use" directories, and the local targets of "replace" rules in go.work and in those modules'
+// go.mod files. The longest module paths come first, for packageDir.
+func localModules(dir string) ([]localModule, error) {
+	var mods []localModule
+	seen := make(map[string]bool)
+	addModule := func(modDir string) (*modfile.File, error) {
+		modDir = filepath.Clean(modDir)
+		raw, err := os.ReadFile(filepath.Join(modDir, "go.mod"))
+		if err != nil {
+			return nil, err
+		}
+		f, err := modfile.ParseLax(filepath.Join(modDir, "go.mod"), raw, nil)
+		if err != nil {
+			return nil, err
+		}
+		if f.Module != nil && !seen[modDir] {
+			seen[modDir] = true
+			mods = append(mods, localModule{f.Module.Mod.Path, modDir})
+		}
+		return f, nil
+	}
+	var replaces []struct {
+		base string
+		r    *modfile.Replace
+	}
+	mains := []string{dir}
+	if raw, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
+		w, err := modfile.ParseWork(filepath.Join(dir, "go.work"), raw, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range w.Use {
+			mains = append(mains, resolve(dir, u.Path))
+		}
+		for _, r := range w.Replace {
+			replaces = append(replaces, struct {
+				base string
+				r    *modfile.Replace
+			}{dir, r})
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, err
+	}
+	for _, m := range mains {
+		f, err := addModule(m)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range f.Replace {
+			replaces = append(replaces, struct {
+				base string
+				r    *modfile.Replace
+			}{filepath.Clean(m), r})
+		}
+	}
+	for _, r := range replaces {
+		if r.r.New.Version != "" {
+			continue // A module version, in the module cache.
+		}
+		if _, err := addModule(resolve(r.base, r.r.New.Path)); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(mods, func(i, j int) bool { return len(mods[i].path) > len(mods[j].path) })
+	return mods, nil
+}
+
+func resolve(base, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(base, p)
+}
+
+// packageDir is the directory of the package with import path pkg when it belongs to a local module.
+func packageDir(mods []localModule, pkg string) (string, bool) {
+	pkg, _, _ = strings.Cut(pkg, " ") // "p [p.test]" in test builds.
+	for _, m := range mods {
+		if pkg == m.path {
+			return m.dir, true
+		}
+		if rest, ok := strings.CutPrefix(pkg, m.path+"/"); ok {
+			return filepath.Join(m.dir, filepath.FromSlash(rest)), true
+		}
+	}
+	return "", false
+}
+
+// builtPackages lists the import paths of every package a build's action graph compiled or found cached.
+func builtPackages(graphPath string) ([]string, error) {
+	raw, err := os.ReadFile(graphPath)
+	if err != nil {
+		return nil, err
+	}
+	var actions []struct{ Mode, Package string }
+	if err := json.Unmarshal(raw, &actions); err != nil {
+		return nil, fmt.Errorf("%s: %w", graphPath, err)
+	}
+	var pkgs []string
+	for _, a := range actions {
+		if a.Mode == "build" && a.Package != "" {
+			pkgs = append(pkgs, a.Package)
+		}
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("%s lists no packages", graphPath)
+	}
+	return pkgs, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// writeFileAtomic writes data to path through a temporary file renamed over it.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".stamp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
