@@ -218,9 +218,10 @@ def measure(args):
                 sys.exit(f"cellcost: a cell of notebook 1 failed: {err}")
         built = [json.loads(line) for line in timings.read_text().splitlines()] if timings.exists() else []
         built = [r for r in built if "build" in r]
+        why = sorted({r["build_why"] for r in built if r.get("build_why")})
         print(f"# notebook 1: {sum(bool(r.get('build_skipped')) for r in built)} of {len(built)} built cells ran "
-              f"their kept program without `go build`; {sum(bool(r.get('linked')) for r in built)} linked",
-              flush=True)
+              f"their kept program without `go build`; {sum(bool(r.get('linked')) for r in built)} linked"
+              + (f" (go build because: {'; '.join(why[:3])})" if why else ""), flush=True)
         probes = measure_probes(kernel, timings, costs, args.runs)
         summary = {k: summarize(v) for k, v in probes.items()}
         print(f"\n## A warm cell after all of notebook 1's declarations (median of {args.runs} runs; seconds)\n\n"

@@ -7,6 +7,7 @@ its new code runs. GONB_CELL_TIMINGS tells whether each cell linked.
 
 import json
 import os
+import shutil
 import textwrap
 import time
 
@@ -96,6 +97,14 @@ def test_an_unchanged_cell_skips_the_go_command_and_any_change_runs_it(env):
     again = session(e, [use, CELL])
     assert "dep says one" in again[1], again
     assert skipped(timings), "after a restart, with nothing changed, the cell should not run the go command"
+
+    # The same contents copied over it (another inode and times, as a new container's file system shows):
+    # GoNB hashes the file again and still skips the go command.
+    shutil.copy2(dep / "dep.go", dep / "dep.go.new")
+    os.replace(dep / "dep.go.new", dep / "dep.go")
+    copied = session(e, [use, CELL])
+    assert "dep says one" in copied[1], copied
+    assert skipped(timings), f"the same contents under another inode should not run the go command: {last(timings)}"
 
     # Same size and modification time, other contents: a stale program must not run.
     mtime = (dep / "dep.go").stat().st_mtime_ns

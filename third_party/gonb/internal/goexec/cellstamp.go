@@ -10,13 +10,15 @@ package goexec
 // and local "replace" targets), which a student may edit.
 //
 // So after each successful build a "stamp" is kept beside the program: the hash of the toolchain and the
-// environment the go command reads, the contents of the cell's directory, and the size, modification time,
-// mode, inode and status-change time of every file in each local package the build used (taken from the
-// build's -debug-actiongraph), of those directories themselves, and of the local modules' go.mod and go.sum.
-// The next time the same main.go is built in the slot, if its stamp still matches, `go build` is not run
-// and the kept program is. Anything else (a changed, added or removed file, even one copied in with an old
-// modification time; other flags or environment; another toolchain; a vendor directory) runs `go build` as
-// before, which decides.
+// environment the go command reads, the contents of the cell's directory, and for every file of each local
+// package the build used (taken from the build's -debug-actiongraph), for those directories themselves and
+// for the local modules' go.mod and go.sum: the contents' hash (a directory's: its entries' names), with the
+// size, modification time, mode, inode and status-change time. The next time the same main.go is built in
+// the slot, its stamp is checked: a file whose size, times and inode are all unchanged is taken as is; any
+// other (touched, copied, or seen through a new container's file system) has its contents hashed again.
+// If everything matches, `go build` is not run and the kept program is; the stamp then takes the new times,
+// so that the next check is quick again. Anything else (a changed, added or removed file; other flags or
+// environment; another toolchain; a vendor directory) runs `go build` as before, which decides.
 //
 // A stamp is not written while any file it covers changed less than stampSettle before the build started:
 // such a file may have changed while the go command read it, or again within one tick of a coarse clock.
@@ -46,7 +48,7 @@ import (
 const stampSettle = 2 * time.Second
 
 // stampVersion changes whenever what a stamp covers changes, so that older stamps are never trusted.
-const stampVersion = 2
+const stampVersion = 3
 
 // cellStamp is what a kept program was built from, besides its packages in the toolchain and module cache.
 type cellStamp struct {
@@ -56,8 +58,10 @@ type cellStamp struct {
 	Files   map[string]fileMark // Local packages' directories and files, local modules' go.mod and go.sum.
 }
 
-// fileMark is what tells whether a file or directory changed without reading it.
+// fileMark is a file's or directory's contents (Sum), with what tells without reading it that it did not
+// change (the rest).
 type fileMark struct {
+	Sum     string // SHA-256 of a file's contents, or of a directory's sorted entry names.
 	Size    int64
 	ModTime int64 // Unix nanoseconds.
 	Mode    fs.FileMode
@@ -65,42 +69,103 @@ type fileMark struct {
 	Changed int64 // Status-change time (ctime), Unix nanoseconds; 0 where not known.
 }
 
-func markOf(fi fs.FileInfo) fileMark {
+// quickMark is fileMark without Sum.
+func quickMark(fi fs.FileInfo) fileMark {
 	ino, ctime := changeMark(fi)
 	return fileMark{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: fi.Mode(), Inode: ino, Changed: ctime}
+}
+
+// markOf is the file's or directory's fileMark.
+func markOf(name string, fi fs.FileInfo) (fileMark, error) {
+	m := quickMark(fi)
+	var err error
+	m.Sum, err = sumOf(name, fi)
+	return m, err
+}
+
+func sumOf(name string, fi fs.FileInfo) (string, error) {
+	h := sha256.New()
+	if fi.IsDir() {
+		entries, err := os.ReadDir(name)
+		if err != nil {
+			return "", err
+		}
+		for _, e := range entries { // Sorted by name.
+			fmt.Fprintf(h, "%s\x00", e.Name())
+		}
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// unchanged reports whether the file or directory at name still has the contents want records, and its
+// mark now.
+func unchanged(name string, want fileMark) (fileMark, bool) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return fileMark{}, false
+	}
+	now := quickMark(fi)
+	now.Sum = want.Sum
+	if now == want {
+		return now, true
+	}
+	if fi.IsDir() != want.Mode.IsDir() || (!fi.IsDir() && fi.Size() != want.Size) {
+		return now, false
+	}
+	sum, err := sumOf(name, fi)
+	return now, err == nil && sum == want.Sum
 }
 
 func (s *slot) stampPath(key string) string { return filepath.Join(s.binDir, key+".stamp") }
 
 // current reports whether the program kept under key, already at the output path, is known to be what
-// `go build` would produce now in dir, without running the go command.
-func (s *slot) current(key, dir, target string) bool {
-	if !s.stamps || s.keep == 0 || s.builtKey != key {
-		return false
+// `go build` would produce now in dir, without running the go command; if not, why not.
+func (s *slot) current(key, dir, target string) (bool, string) {
+	if !s.stamps || s.keep == 0 {
+		return false, "stamps off"
+	}
+	if s.builtKey != key {
+		return false, "no kept program"
 	}
 	raw, err := os.ReadFile(s.stampPath(key))
 	if err != nil {
-		return false
+		return false, "no stamp"
 	}
 	var st cellStamp
 	if json.Unmarshal(raw, &st) != nil || st.Version != stampVersion {
-		return false
+		return false, "stamp unreadable or of another version"
 	}
-	env, err := stampEnv()
-	if err != nil || env != st.Env {
-		return false
+	if env, err := stampEnv(); err != nil || env != st.Env {
+		return false, "toolchain or environment changed"
 	}
-	cell, err := hashCellDir(dir, target)
-	if err != nil || cell != st.Cell {
-		return false
+	if cell, err := hashCellDir(dir, target); err != nil || cell != st.Cell {
+		return false, "cell directory changed"
 	}
+	refreshed := false
 	for name, want := range st.Files {
-		fi, err := os.Stat(name)
-		if err != nil || markOf(fi) != want {
-			return false
+		now, ok := unchanged(name, want)
+		if !ok {
+			return false, "changed: " + name
+		}
+		if now != want {
+			st.Files[name], refreshed = now, true
 		}
 	}
-	return true
+	if refreshed {
+		if raw, err := json.Marshal(st); err == nil {
+			_ = writeFileAtomic(s.stampPath(key), raw)
+		}
+	}
+	return true, ""
 }
 
 // stampBuilt records, after a successful `go build` that started at start, what the program kept under key
@@ -153,8 +218,9 @@ func makeStamp(dir, target, graphPath string, start time.Time) (*cellStamp, erro
 		if changed.After(settled) {
 			return fmt.Errorf("%s changed %s before the build", name, start.Sub(changed).Round(time.Millisecond))
 		}
-		st.Files[name] = markOf(fi)
-		return nil
+		m, err := markOf(name, fi)
+		st.Files[name] = m
+		return err
 	}
 	for _, m := range modules {
 		if m.dir == dir {
@@ -210,8 +276,8 @@ func makeStamp(dir, target, graphPath string, start time.Time) (*cellStamp, erro
 // stampEnv hashes the toolchain and everything else the go command reads from the environment: the go
 // commands on PATH in order (the first may be a wrapper that runs another) with their toolchains' VERSION
 // files, the C and C++ compilers cgo would run, the `go env -w` settings file, and the GO*, CGO_* (except
-// GoNB's own) and C toolchain variables. Tools are compared by path, size and times, so a PATH that differs
-// only in other directories still matches.
+// GoNB's own) and C toolchain variables. Tools are compared by path, size, modification time and mode, so a
+// PATH that differs only in other directories still matches.
 func stampEnv() (string, error) {
 	if _, err := exec.LookPath("go"); err != nil {
 		return "", err
@@ -230,7 +296,7 @@ func stampEnv() (string, error) {
 	h := sha256.New()
 	for _, p := range files {
 		if fi, err := os.Stat(p); err == nil {
-			fmt.Fprintf(h, "%s %+v\n", p, markOf(fi))
+			fmt.Fprintf(h, "%s %d %d %v\n", p, fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
 		} else {
 			fmt.Fprintf(h, "%s absent\n", p)
 		}

@@ -287,12 +287,17 @@ func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAn
 			before = s.slot.seed(key, s.BinaryPath())
 		}
 	}
-	if key != "" && s.slot.current(key, s.TempDir, s.BinaryPath()) {
-		timer.set("build_skipped", true) // Nothing it depends on changed since it was built (cellstamp.go).
-		return nil
+	if key != "" {
+		ok, why := s.slot.current(key, s.TempDir, s.BinaryPath())
+		if ok {
+			timer.set("build_skipped", true) // Nothing it depends on changed since it was built (cellstamp.go).
+			return nil
+		}
+		timer.set("build_why", why)
 	}
 	graph := filepath.Join(s.TempDir, "actiongraph.json")
 	if key != "" || timer != nil {
+		_ = os.Remove(graph) // An earlier cell's graph must never pass for this build's.
 		args = append(args, "-debug-actiongraph="+graph)
 	}
 	start := time.Now()
