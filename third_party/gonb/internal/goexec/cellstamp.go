@@ -48,7 +48,7 @@ import (
 const stampSettle = 2 * time.Second
 
 // stampVersion changes whenever what a stamp covers changes, so that older stamps are never trusted.
-const stampVersion = 3
+const stampVersion = 4
 
 // cellStamp is what a kept program was built from, besides its packages in the toolchain and module cache.
 type cellStamp struct {
@@ -329,29 +329,29 @@ func goEnvFile() string {
 }
 
 // hashCellDir hashes the names and contents of the regular files in the cell's directory, less the program
-// and the build's own records.
+// and the build's own records. Its subdirectories are the cell programs' own state (the lecture keeps its
+// record of declarations there); one that holds a package the cell imports is a local package, stamped as
+// such.
 func hashCellDir(dir, target string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := e.Name()
+	for _, e := range entries {
+		name, p := e.Name(), filepath.Join(dir, e.Name())
 		if p == target || name == "actiongraph.json" || strings.HasPrefix(name, ".") ||
 			strings.HasPrefix(name, "gonb_pipe_") || !e.Type().IsRegular() {
-			return nil
+			continue
 		}
-		f, err := os.Open(p)
+		raw, err := os.ReadFile(p)
 		if err != nil {
-			return err
+			return "", err
 		}
-		defer f.Close()
-		fmt.Fprintf(h, "%s\x00", p)
-		_, err = io.Copy(h, f)
-		h.Write([]byte{0})
-		return err
-	})
-	return hex.EncodeToString(h.Sum(nil)), err
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(raw))
+		h.Write(raw)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 type localModule struct{ path, dir string }
