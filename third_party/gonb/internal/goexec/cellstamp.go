@@ -48,13 +48,13 @@ import (
 const stampSettle = 2 * time.Second
 
 // stampVersion changes whenever what a stamp covers changes, so that older stamps are never trusted.
-const stampVersion = 4
+const stampVersion = 6
 
 // cellStamp is what a kept program was built from, besides its packages in the toolchain and module cache.
 type cellStamp struct {
 	Version int
 	Env     string              // Toolchain and environment (stampEnv).
-	Cell    string              // Contents of the cell's directory (hashCellDir).
+	Cell    map[string]string   // The cell directory's files: name -> hash of contents (hashCellDir).
 	Files   map[string]fileMark // Local packages' directories and files, local modules' go.mod and go.sum.
 }
 
@@ -128,8 +128,9 @@ func unchanged(name string, want fileMark) (fileMark, bool) {
 func (s *slot) stampPath(key string) string { return filepath.Join(s.binDir, key+".stamp") }
 
 // current reports whether the program kept under key, already at the output path, is known to be what
-// `go build` would produce now in dir, without running the go command; if not, why not.
-func (s *slot) current(key, dir, target string) (bool, string) {
+// `go build` would produce now from the cell directory's files cell (hashCellDir), without running the go
+// command; if not, why not.
+func (s *slot) current(key string, cell map[string]string) (bool, string) {
 	if !s.stamps || s.keep == 0 {
 		return false, "stamps off"
 	}
@@ -147,8 +148,8 @@ func (s *slot) current(key, dir, target string) (bool, string) {
 	if env, err := stampEnv(); err != nil || env != st.Env {
 		return false, "toolchain or environment changed"
 	}
-	if cell, err := hashCellDir(dir, target); err != nil || cell != st.Cell {
-		return false, "cell directory changed"
+	if why := cellDiff(st.Cell, cell); why != "" {
+		return false, "cell directory changed: " + why
 	}
 	refreshed := false
 	for name, want := range st.Files {
@@ -168,16 +169,16 @@ func (s *slot) current(key, dir, target string) (bool, string) {
 	return true, ""
 }
 
-// stampBuilt records, after a successful `go build` that started at start, what the program kept under key
-// was built from. graphPath is the build's -debug-actiongraph output. On any doubt no stamp is written, and
-// the next build of this code runs the go command.
-func (s *slot) stampBuilt(key, dir, target, graphPath string, start time.Time) {
+// stampBuilt records, after a successful `go build` that started at start from the cell directory's files
+// cell, what the program kept under key was built from. graphPath is the build's -debug-actiongraph output.
+// On any doubt no stamp is written, and the next build of this code runs the go command.
+func (s *slot) stampBuilt(key string, cell map[string]string, dir, graphPath string, start time.Time) {
 	if !s.stamps || s.keep == 0 || s.builtKey != key {
 		return
 	}
 	path := s.stampPath(key)
 	_ = os.Remove(path)
-	st, err := makeStamp(dir, target, graphPath, start)
+	st, err := makeStamp(cell, dir, graphPath, start)
 	if err != nil {
 		klog.V(1).Infof("cell programs: no stamp for %s: %v", key, err)
 		return
@@ -191,12 +192,11 @@ func (s *slot) stampBuilt(key, dir, target, graphPath string, start time.Time) {
 	}
 }
 
-func makeStamp(dir, target, graphPath string, start time.Time) (*cellStamp, error) {
-	env, err := stampEnv()
-	if err != nil {
-		return nil, err
+func makeStamp(cell map[string]string, dir, graphPath string, start time.Time) (*cellStamp, error) {
+	if cell == nil {
+		return nil, fmt.Errorf("the cell directory could not be read before the build")
 	}
-	cell, err := hashCellDir(dir, target)
+	env, err := stampEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -328,30 +328,48 @@ func goEnvFile() string {
 	return filepath.Join(dir, "go", "env")
 }
 
-// hashCellDir hashes the names and contents of the regular files in the cell's directory, less the program
-// and the build's own records. Its subdirectories are the cell programs' own state (the lecture keeps its
-// record of declarations there); one that holds a package the cell imports is a local package, stamped as
-// such.
-func hashCellDir(dir, target string) (string, error) {
+// hashCellDir hashes the contents of the regular files in the cell's directory, less the program and the
+// go command's own records: its action graph, and go.work.sum, the checksums it adds as it verifies modules
+// (they can only fail a build, never change a program). Its subdirectories are the cell programs' own state
+// (the lecture keeps its record of declarations there); one that holds a package the cell imports is a
+// local package, stamped as such.
+func hashCellDir(dir, target string) (map[string]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	h := sha256.New()
+	sums := make(map[string]string)
 	for _, e := range entries {
 		name, p := e.Name(), filepath.Join(dir, e.Name())
-		if p == target || name == "actiongraph.json" || strings.HasPrefix(name, ".") ||
+		if p == target || name == "actiongraph.json" || name == "go.work.sum" || strings.HasPrefix(name, ".") ||
 			strings.HasPrefix(name, "gonb_pipe_") || !e.Type().IsRegular() {
 			continue
 		}
 		raw, err := os.ReadFile(p)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", name, len(raw))
-		h.Write(raw)
+		sum := sha256.Sum256(raw)
+		sums[name] = hex.EncodeToString(sum[:])
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sums, nil
+}
+
+// cellDiff names the files that differ between two hashCellDir results, "" if none.
+func cellDiff(was, now map[string]string) string {
+	var diff []string
+	for name, sum := range now {
+		if was[name] != sum {
+			diff = append(diff, name)
+		}
+	}
+	for name := range was {
+		if _, ok := now[name]; !ok {
+			diff = append(diff, name+" (gone)")
+		}
+	}
+	sort.Strings(diff)
+	return strings.Join(diff, ", ")
 }
 
 type localModule struct{ path, dir string }

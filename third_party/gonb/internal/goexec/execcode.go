@@ -287,8 +287,13 @@ func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAn
 			before = s.slot.seed(key, s.BinaryPath())
 		}
 	}
+	var cell map[string]string // The cell directory's files as this build finds them (cellstamp.go).
 	if key != "" {
-		ok, why := s.slot.current(key, s.TempDir, s.BinaryPath())
+		var err error
+		if cell, err = hashCellDir(s.TempDir, s.BinaryPath()); err != nil {
+			klog.Warningf("cell programs: %v", err)
+		}
+		ok, why := s.slot.current(key, cell)
 		if ok {
 			timer.set("build_skipped", true) // Nothing it depends on changed since it was built (cellstamp.go).
 			return nil
@@ -325,7 +330,7 @@ func (s *State) compileTimed(msg kernel.Message, fileToCellIdAndLines []CellIdAn
 	}
 	if key != "" {
 		s.slot.keepBuilt(key, s.BinaryPath(), before)
-		s.slot.stampBuilt(key, s.TempDir, s.BinaryPath(), graph, start)
+		s.slot.stampBuilt(key, cell, s.TempDir, graph, start)
 	}
 	timer.readActionGraph(graph, s.Package)
 	return nil
