@@ -224,7 +224,7 @@ func makeStamp(cell map[string]string, dir, graphPath string, start time.Time) (
 	}
 	for _, m := range modules {
 		if m.dir == dir {
-			continue // The cell's own module: hashed whole in Cell.
+			continue // The cell's own module: its files are in Cell.
 		}
 		if fi, err := os.Stat(filepath.Join(m.dir, "vendor")); err == nil && fi.IsDir() {
 			return nil, fmt.Errorf("%s has a vendor directory", m.dir)
